@@ -1,0 +1,406 @@
+"""Train many seeds of an SGD ``MLPClassifier`` at once, bit for bit as sklearn does.
+
+scikit-learn's ``MLPClassifier(solver='sgd')`` spends almost all of a small fit in
+per-minibatch Python overhead. This module runs the fits of many random seeds in
+lockstep on stacked numpy arrays of shape ``(n_seeds, ...)`` and hands back
+ordinary fitted ``MLPClassifier`` objects.
+
+Exactness rests on doing, for every seed, the very floating-point operations that
+sklearn does, in the same order:
+
+* the initial weights come from sklearn's own ``_initialize``, so the random draws
+  (weights then intercepts per layer) are sklearn's;
+* each epoch's shuffle draws from the same ``RandomState`` and permutes the
+  previous epoch's order, as ``sklearn.utils.shuffle`` does;
+* every product is a stacked ``np.matmul`` over C-contiguous ``(n, m)`` blocks,
+  which calls the same BLAS kernel per block as sklearn's ``a @ b`` on one seed;
+  reductions run over the same contiguous axis, so numpy sums in the same order;
+* the loss of each minibatch is computed from the weights before its update and
+  accumulated batch-weighted, and the learning-rate schedule and stopping rule are
+  replayed per seed.
+
+The result depends on the BLAS build: check it on the machine at hand with
+:func:`first_mismatch` before relying on it (the notebook does).
+
+Options this engine does not cover (``early_stopping``, ``warm_start``,
+``solver`` other than ``'sgd'``, more than two classes, float32 input, sample
+weights) make :func:`fit_sgd_lockstep` fall back to sklearn's own ``fit``, one
+seed after another, with a :class:`EngineFallbackWarning` that says why.
+"""
+
+import warnings
+
+import numpy as np
+from scipy.special import expit, xlogy
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network._stochastic_optimizers import SGDOptimizer
+from sklearn.utils import check_random_state, gen_batches
+
+
+class EngineFallbackWarning(UserWarning):
+    """The batched engine cannot train this configuration; sklearn's fit did."""
+
+
+def unsupported_reason(estimator, y=None):
+    """Say why the batched engine cannot train ``estimator``, or return None.
+
+    Parameters
+    ----------
+    estimator : MLPClassifier
+        The configured, unfitted estimator.
+    y : array-like of shape (n_samples,), optional
+        The labels, to check that there are exactly two classes.
+
+    Returns
+    -------
+    reason : str or None
+        A sentence naming the option that is not covered, or None when the
+        batched engine reproduces sklearn for this configuration.
+    """
+    if type(estimator) is not MLPClassifier:
+        return f"it trains only MLPClassifier, not {type(estimator).__name__}"
+    params = estimator.get_params()
+    checks = [
+        (params["solver"] != "sgd", f"solver={params['solver']!r} is not 'sgd'"),
+        (params["early_stopping"], "early_stopping=True is not supported"),
+        (params["warm_start"], "warm_start=True is not supported"),
+        (params["activation"] not in _HIDDEN, f"activation={params['activation']!r}"),
+    ]
+    if y is not None:
+        n_classes = len(np.unique(np.asarray(y)))
+        checks.append((n_classes != 2, f"it needs 2 classes, y has {n_classes}"))
+    for failed, reason in checks:
+        if failed:
+            return reason
+    return None
+
+
+def fit_sgd_lockstep(estimator, X, y, seeds):
+    """Fit ``clone(estimator)`` once per seed, all seeds in lockstep.
+
+    Parameters
+    ----------
+    estimator : MLPClassifier
+        Configured with ``solver='sgd'``; its ``random_state`` is replaced by
+        each seed in turn.
+    X : array-like of shape (n_samples, n_features)
+        Training inputs.
+    y : array-like of shape (n_samples,)
+        Binary labels.
+    seeds : sequence of int
+        One fit per seed.
+
+    Returns
+    -------
+    fits : list of MLPClassifier
+        Fitted estimators, in the order of ``seeds``, identical bit for bit to
+        ``clone(estimator).set_params(random_state=seed).fit(X, y)``.
+    warned : list of bool
+        True where sklearn's fit would have raised a ``ConvergenceWarning``
+        (the last epoch was reached without the stopping rule firing). No
+        warning is emitted here, so that callers decide how to report it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.neural_network import MLPClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(40, 2)
+    >>> y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    >>> est = MLPClassifier(hidden_layer_sizes=[2], solver="sgd", max_iter=5)
+    >>> fits, warned = fit_sgd_lockstep(est, X, y, seeds=[0, 1])
+    >>> ref = MLPClassifier(hidden_layer_sizes=[2], solver="sgd", max_iter=5,
+    ...                     random_state=1)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", ConvergenceWarning)
+    ...     ref = ref.fit(X, y)
+    >>> bool(np.array_equal(fits[1].coefs_[0], ref.coefs_[0])), warned
+    (True, [True, True])
+    """
+    seeds = list(seeds)
+    estimator._validate_params()
+    reason = unsupported_reason(estimator, y)
+    if reason is None and np.asarray(X).dtype != np.float64:
+        reason = "it needs float64 inputs"
+    if reason is not None:
+        warnings.warn(
+            f"Batched SGD engine: {reason}; falling back to sklearn's own fit, "
+            "one seed after another.",
+            EngineFallbackWarning,
+            stacklevel=2,
+        )
+        return _fit_with_sklearn(estimator, X, y, seeds)
+    if not seeds:
+        return [], []
+    fits, Y_N1 = _initialized_clones(estimator, X, y, seeds)
+    X_NF = np.ascontiguousarray(fits[0]._validate_input(X, y, False, True)[0])
+    warned = _Lockstep(fits, X_NF, Y_N1).run()
+    return fits, warned
+
+
+def _fit_with_sklearn(estimator, X, y, seeds):
+    fits, warned = [], []
+    for seed in seeds:
+        clf = clone(estimator).set_params(random_state=seed)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            clf.fit(X, y)
+        fits.append(clf)
+        warned.append(any(issubclass(w.category, ConvergenceWarning) for w in caught))
+    return fits, warned
+
+
+def _initialized_clones(estimator, X, y, seeds):
+    """Clones with sklearn's own validated inputs and initial weights."""
+    fits = []
+    for seed in seeds:
+        clf = clone(estimator).set_params(random_state=seed)
+        X_v, Y = clf._validate_input(X, y, incremental=False, reset=True)
+        Y_N1 = Y.reshape((-1, 1)) if Y.ndim == 1 else Y
+        hidden = clf.hidden_layer_sizes
+        hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
+        if min(hidden) <= 0:
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
+        layer_units = [X_v.shape[1], *hidden, Y_N1.shape[1]]
+        clf.n_outputs_ = Y_N1.shape[1]
+        clf._random_state = check_random_state(seed)
+        clf._initialize(Y_N1, layer_units, X_v.dtype)
+        fits.append(clf)
+    return fits, Y_N1
+
+
+_HIDDEN = {
+    "relu": lambda Z: np.maximum(Z, 0, out=Z),
+    "logistic": lambda Z: expit(Z, out=Z),
+    "tanh": lambda Z: np.tanh(Z, out=Z),
+    "identity": lambda Z: Z,
+}
+
+
+def _relu_derivative(Z, delta):
+    delta[Z == 0] = 0
+
+
+def _logistic_derivative(Z, delta):
+    delta *= Z
+    delta *= 1 - Z
+
+
+def _tanh_derivative(Z, delta):
+    delta *= 1 - Z**2
+
+
+_DERIVATIVE = {
+    "relu": _relu_derivative,
+    "logistic": _logistic_derivative,
+    "tanh": _tanh_derivative,
+    "identity": lambda Z, delta: None,
+}
+
+
+class _Lockstep:
+    """The state of all seeds' fits, stacked along a leading seed axis ``S``."""
+
+    def __init__(self, fits, X_NF, Y_N1):
+        self.fits = fits
+        self.X_NF = X_NF
+        self.Y_N1 = Y_N1
+        ref = fits[0]
+        self.n_samples = X_NF.shape[0]
+        if ref.batch_size == "auto":
+            self.batch_size = min(200, self.n_samples)
+        else:
+            if ref.batch_size > self.n_samples:
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than "
+                    "sample size. It is going to be clipped"
+                )
+            self.batch_size = int(np.clip(ref.batch_size, 1, self.n_samples))
+        self.shapes = [c.shape for c in ref.coefs_]
+        # Flat layout per seed, as sklearn packs it: all coefs, then all intercepts.
+        sizes = [int(np.prod(s)) for s in self.shapes] + [s[1] for s in self.shapes]
+        self.bounds = np.concatenate([[0], np.cumsum(sizes)])
+        self.n_coef = int(sum(sizes[: len(self.shapes)]))
+        self.params_SP = np.stack(
+            [np.concatenate([a.ravel() for a in f.coefs_ + f.intercepts_]) for f in fits]
+        )
+        self.velocity_SP = np.zeros_like(self.params_SP)
+        self.order_SN = np.tile(np.arange(self.n_samples), (len(fits), 1))
+        self.lr_S = np.full(len(fits), float(ref.learning_rate_init))
+        self.active = list(range(len(fits)))
+        self.best_loss = [np.inf] * len(fits)
+        self.no_improvement = [0] * len(fits)
+        self.warned = [False] * len(fits)
+        self.n_iter = 0
+
+    def views(self, flat_SP):
+        """Per-layer coef views ``(S, fan_in, fan_out)`` and intercept views."""
+        S = flat_SP.shape[0]
+        L = len(self.shapes)
+        coefs = [
+            flat_SP[:, self.bounds[i] : self.bounds[i + 1]].reshape(S, *self.shapes[i])
+            for i in range(L)
+        ]
+        inters = [
+            flat_SP[:, self.bounds[L + i] : self.bounds[L + i + 1]].reshape(S, 1, -1)
+            for i in range(L)
+        ]
+        return coefs, inters
+
+    def run(self):
+        ref = self.fits[0]
+        for _ in range(ref.max_iter):
+            self.n_iter += 1
+            loss_S = self.epoch()
+            stopped = self.end_epoch(loss_S)
+            if stopped:
+                self.retire(stopped)
+            if not self.active:
+                break
+        self.retire(list(range(len(self.active))))
+        return self.warned
+
+    def epoch(self):
+        ref = self.fits[0]
+        S = len(self.active)
+        if ref.shuffle:
+            for row, k in enumerate(self.active):
+                perm = np.arange(self.n_samples)
+                self.fits[k]._random_state.shuffle(perm)
+                self.order_SN[row] = self.order_SN[row][perm]
+        X_SNF = self.X_NF[self.order_SN]
+        Y_SN1 = self.Y_N1[self.order_SN]
+        prob_SN1 = np.empty((S, self.n_samples, 1))
+        batches = list(gen_batches(self.n_samples, self.batch_size))
+        coef_hist_SKC = np.empty((S, len(batches), self.n_coef))
+        coefs, inters = self.views(self.params_SP)
+        grad_SP = np.empty_like(self.params_SP)
+        gcoefs, ginters = self.views(grad_SP)
+        act = _HIDDEN[ref.activation]
+        deriv = _DERIVATIVE[ref.activation]
+        alpha = ref.alpha
+        lr_S11 = self.lr_S[:, None]
+        momentum = ref.momentum
+        L = len(self.shapes)
+        for k, sl in enumerate(batches):
+            n_b = sl.stop - sl.start
+            # The L2 term of this batch's loss uses the weights before its update.
+            coef_hist_SKC[:, k] = self.params_SP[:, : self.n_coef]
+            acts = [X_SNF[:, sl]]
+            for i in range(L - 1):
+                Z = np.matmul(acts[i], coefs[i])
+                Z += inters[i]
+                acts.append(act(Z))
+            out = prob_SN1[:, sl]
+            np.matmul(acts[-1], coefs[-1], out=out)
+            out += inters[-1]
+            expit(out, out=out)
+            acts.append(out)
+            delta = out - Y_SN1[:, sl]
+            for i in range(L - 1, -1, -1):
+                np.matmul(acts[i].transpose(0, 2, 1), delta, out=gcoefs[i])
+                np.sum(delta, axis=1, keepdims=True, out=ginters[i])
+                if i > 0:
+                    delta = np.matmul(delta, coefs[i].transpose(0, 2, 1))
+                    deriv(acts[i], delta)
+            grad_SP[:, : self.n_coef] += alpha * self.params_SP[:, : self.n_coef]
+            grad_SP /= n_b
+            update = momentum * self.velocity_SP - lr_S11 * grad_SP
+            self.velocity_SP = update
+            if ref.nesterovs_momentum:
+                update = momentum * self.velocity_SP - lr_S11 * grad_SP
+            self.params_SP += update
+        return self.epoch_losses(prob_SN1, Y_SN1, coef_hist_SKC, batches, alpha)
+
+    def epoch_losses(self, prob_SN1, Y_SN1, coef_hist_SKC, batches, alpha):
+        """Each seed's epoch loss, summed batch by batch as sklearn does."""
+        eps = np.finfo(prob_SN1.dtype).eps
+        p_SN1 = np.clip(prob_SN1, eps, 1 - eps)
+        terms_SN1 = xlogy(Y_SN1, p_SN1) + xlogy(1 - Y_SN1, 1 - p_SN1)
+        S, K = coef_hist_SKC.shape[:2]
+        l2_SK = 0
+        for i, shape in enumerate(self.shapes):
+            w_SKC = coef_hist_SKC[:, :, self.bounds[i] : self.bounds[i + 1]]
+            w_R1C = np.ascontiguousarray(w_SKC).reshape(S * K, 1, -1)
+            l2_SK = l2_SK + np.matmul(w_R1C, w_R1C.transpose(0, 2, 1)).reshape(S, K)
+        loss_SK = np.empty((S, K))
+        sizes_K = np.array([sl.stop - sl.start for sl in batches])
+        for size in np.unique(sizes_K):
+            cols = np.flatnonzero(sizes_K == size)
+            rows = np.concatenate([np.arange(batches[c].start, batches[c].stop) for c in cols])
+            # A C-contiguous copy, so that numpy sums each batch pairwise along
+            # a contiguous row exactly as it does for sklearn's single batch.
+            t_SBn = np.ascontiguousarray(terms_SN1[:, rows, 0]).reshape(S, -1, size)
+            loss_SK[:, cols] = -(t_SBn.sum(axis=2) / size)
+        loss_SK += (0.5 * alpha) * l2_SK / sizes_K
+        accumulated_SK = np.add.accumulate(loss_SK * sizes_K, axis=1)
+        return accumulated_SK[:, -1] / self.n_samples
+
+    def end_epoch(self, loss_S):
+        """Book-keep each seed's epoch as sklearn does; return rows that stop."""
+        ref = self.fits[0]
+        stopped = []
+        for row, k in enumerate(self.active):
+            clf = self.fits[k]
+            loss = loss_S[row]
+            clf.n_iter_ += 1
+            clf.loss_ = loss
+            clf.t_ += self.n_samples
+            clf.loss_curve_.append(loss)
+            if loss > self.best_loss[k] - ref.tol:
+                self.no_improvement[k] += 1
+            else:
+                self.no_improvement[k] = 0
+            if loss < self.best_loss[k]:
+                self.best_loss[k] = loss
+            if ref.learning_rate == "invscaling":
+                self.lr_S[row] = float(ref.learning_rate_init) / (
+                    clf.t_ + 1
+                ) ** ref.power_t
+            if self.no_improvement[k] > ref.n_iter_no_change:
+                if ref.learning_rate != "adaptive" or self.lr_S[row] <= 1e-6:
+                    stopped.append(row)
+                    continue
+                self.lr_S[row] = self.lr_S[row] / 5.0
+                self.no_improvement[k] = 0
+            if clf.n_iter_ == ref.max_iter:
+                self.warned[k] = True
+        return stopped
+
+    def retire(self, rows):
+        """Write the final state of ``rows`` into their estimators; drop them."""
+        coefs, inters = self.views(self.params_SP)
+        vcoefs, vinters = self.views(self.velocity_SP)
+        for row in rows:
+            clf = self.fits[self.active[row]]
+            clf.coefs_ = [c[row].copy() for c in coefs]
+            clf.intercepts_ = [b[row, 0].copy() for b in inters]
+            clf.best_loss_ = self.best_loss[self.active[row]]
+            clf._no_improvement_count = self.no_improvement[self.active[row]]
+            params = clf.coefs_ + clf.intercepts_
+            opt = SGDOptimizer(
+                params,
+                clf.learning_rate_init,
+                clf.learning_rate,
+                clf.momentum,
+                clf.nesterovs_momentum,
+                clf.power_t,
+            )
+            opt.learning_rate = float(self.lr_S[row])
+            opt.velocities = [v[row].copy() for v in vcoefs] + [
+                v[row, 0].copy() for v in vinters
+            ]
+            clf._optimizer = opt
+            if not all(np.isfinite(p).all() for p in params):
+                raise ValueError(
+                    f"Seed {clf.random_state}: the solver produced non-finite weights. "
+                    "The input data may contain large values and need scaling."
+                )
+        keep = [r for r in range(len(self.active)) if r not in set(rows)]
+        self.active = [self.active[r] for r in keep]
+        self.params_SP = self.params_SP[keep]
+        self.velocity_SP = self.velocity_SP[keep]
+        self.order_SN = self.order_SN[keep]
+        self.lr_S = self.lr_S[keep]
