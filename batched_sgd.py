@@ -180,7 +180,7 @@ _HIDDEN = {
 
 
 def _relu_derivative(Z, delta):
-    delta[Z == 0] = 0
+    np.copyto(delta, 0.0, where=Z == 0)
 
 
 def _logistic_derivative(Z, delta):
@@ -215,7 +215,8 @@ class _Lockstep:
             if ref.batch_size > self.n_samples:
                 warnings.warn(
                     "Got `batch_size` less than 1 or larger than "
-                    "sample size. It is going to be clipped"
+                    "sample size. It is going to be clipped",
+                    stacklevel=4,
                 )
             self.batch_size = int(np.clip(ref.batch_size, 1, self.n_samples))
         self.shapes = [c.shape for c in ref.coefs_]
@@ -224,7 +225,10 @@ class _Lockstep:
         self.bounds = np.concatenate([[0], np.cumsum(sizes)])
         self.n_coef = int(sum(sizes[: len(self.shapes)]))
         self.params_SP = np.stack(
-            [np.concatenate([a.ravel() for a in f.coefs_ + f.intercepts_]) for f in fits]
+            [
+                np.concatenate([a.ravel() for a in f.coefs_ + f.intercepts_])
+                for f in fits
+            ]
         )
         self.velocity_SP = np.zeros_like(self.params_SP)
         self.order_SN = np.tile(np.arange(self.n_samples), (len(fits), 1))
@@ -275,43 +279,66 @@ class _Lockstep:
         prob_SN1 = np.empty((S, self.n_samples, 1))
         batches = list(gen_batches(self.n_samples, self.batch_size))
         coef_hist_SKC = np.empty((S, len(batches), self.n_coef))
-        coefs, inters = self.views(self.params_SP)
-        grad_SP = np.empty_like(self.params_SP)
+        params_SP, velocity_SP = self.params_SP, self.velocity_SP
+        coefs, inters = self.views(params_SP)
+        coefs_T = [c.transpose(0, 2, 1) for c in coefs]
+        grad_SP = np.empty_like(params_SP)
         gcoefs, ginters = self.views(grad_SP)
+        tmp1_SP, tmp2_SP = np.empty_like(params_SP), np.empty_like(params_SP)
+        tmp_SC = np.empty((S, self.n_coef))
+        grad_coef_SC, params_coef_SC = (
+            grad_SP[:, : self.n_coef],
+            params_SP[:, : self.n_coef],
+        )
         act = _HIDDEN[ref.activation]
         deriv = _DERIVATIVE[ref.activation]
-        alpha = ref.alpha
+        alpha, momentum, nesterov = ref.alpha, ref.momentum, ref.nesterovs_momentum
         lr_S11 = self.lr_S[:, None]
-        momentum = ref.momentum
         L = len(self.shapes)
+        widths = [s[1] for s in self.shapes]
+        # Every operand is a block with sklearn's own strides (C-contiguous, or the
+        # transpose of a C-contiguous block), so each matmul block runs the same
+        # BLAS call as sklearn's `a @ b` and each sum runs along a contiguous row.
+        X_T_SFN = X_SNF.transpose(0, 2, 1)
+        buffers = {}
         for k, sl in enumerate(batches):
             n_b = sl.stop - sl.start
+            if n_b not in buffers:
+                zs = [np.empty((S, n_b, w)) for w in widths[:-1]]
+                ds = [np.empty((S, n_b, w)) for w in widths]
+                buffers[n_b] = zs, [z.transpose(0, 2, 1) for z in zs], ds
+            zs, zs_T, ds = buffers[n_b]
             # The L2 term of this batch's loss uses the weights before its update.
-            coef_hist_SKC[:, k] = self.params_SP[:, : self.n_coef]
-            acts = [X_SNF[:, sl]]
-            for i in range(L - 1):
-                Z = np.matmul(acts[i], coefs[i])
-                Z += inters[i]
-                acts.append(act(Z))
-            out = prob_SN1[:, sl]
-            np.matmul(acts[-1], coefs[-1], out=out)
-            out += inters[-1]
-            expit(out, out=out)
-            acts.append(out)
-            delta = out - Y_SN1[:, sl]
+            coef_hist_SKC[:, k] = params_coef_SC
+            acts = [X_SNF[:, sl], *zs, prob_SN1[:, sl]]
+            acts_T = [X_T_SFN[:, :, sl], *zs_T]
+            for i in range(L):
+                np.matmul(acts[i], coefs[i], out=acts[i + 1])
+                np.add(acts[i + 1], inters[i], out=acts[i + 1])
+                if i < L - 1:
+                    act(acts[i + 1])
+            expit(acts[L], out=acts[L])
+            np.subtract(acts[L], Y_SN1[:, sl], out=ds[L - 1])
             for i in range(L - 1, -1, -1):
-                np.matmul(acts[i].transpose(0, 2, 1), delta, out=gcoefs[i])
-                np.sum(delta, axis=1, keepdims=True, out=ginters[i])
+                np.matmul(acts_T[i], ds[i], out=gcoefs[i])
+                np.add.reduce(ds[i], axis=1, keepdims=True, out=ginters[i])
                 if i > 0:
-                    delta = np.matmul(delta, coefs[i].transpose(0, 2, 1))
-                    deriv(acts[i], delta)
-            grad_SP[:, : self.n_coef] += alpha * self.params_SP[:, : self.n_coef]
-            grad_SP /= n_b
-            update = momentum * self.velocity_SP - lr_S11 * grad_SP
-            self.velocity_SP = update
-            if ref.nesterovs_momentum:
-                update = momentum * self.velocity_SP - lr_S11 * grad_SP
-            self.params_SP += update
+                    np.matmul(ds[i], coefs_T[i], out=ds[i - 1])
+                    deriv(acts[i], ds[i - 1])
+            np.multiply(alpha, params_coef_SC, out=tmp_SC)
+            np.add(grad_coef_SC, tmp_SC, out=grad_coef_SC)
+            np.divide(grad_SP, n_b, out=grad_SP)
+            # sklearn: velocity = momentum * velocity - lr * grad, and with
+            # Nesterov the update is the same formula on the new velocity.
+            np.multiply(momentum, velocity_SP, out=tmp1_SP)
+            np.multiply(lr_S11, grad_SP, out=tmp2_SP)
+            np.subtract(tmp1_SP, tmp2_SP, out=velocity_SP)
+            if nesterov:
+                np.multiply(momentum, velocity_SP, out=tmp1_SP)
+                np.subtract(tmp1_SP, tmp2_SP, out=tmp1_SP)
+                np.add(params_SP, tmp1_SP, out=params_SP)
+            else:
+                np.add(params_SP, velocity_SP, out=params_SP)
         return self.epoch_losses(prob_SN1, Y_SN1, coef_hist_SKC, batches, alpha)
 
     def epoch_losses(self, prob_SN1, Y_SN1, coef_hist_SKC, batches, alpha):
@@ -321,7 +348,7 @@ class _Lockstep:
         terms_SN1 = xlogy(Y_SN1, p_SN1) + xlogy(1 - Y_SN1, 1 - p_SN1)
         S, K = coef_hist_SKC.shape[:2]
         l2_SK = 0
-        for i, shape in enumerate(self.shapes):
+        for i in range(len(self.shapes)):
             w_SKC = coef_hist_SKC[:, :, self.bounds[i] : self.bounds[i + 1]]
             w_R1C = np.ascontiguousarray(w_SKC).reshape(S * K, 1, -1)
             l2_SK = l2_SK + np.matmul(w_R1C, w_R1C.transpose(0, 2, 1)).reshape(S, K)
@@ -329,7 +356,9 @@ class _Lockstep:
         sizes_K = np.array([sl.stop - sl.start for sl in batches])
         for size in np.unique(sizes_K):
             cols = np.flatnonzero(sizes_K == size)
-            rows = np.concatenate([np.arange(batches[c].start, batches[c].stop) for c in cols])
+            rows = np.concatenate(
+                [np.arange(batches[c].start, batches[c].stop) for c in cols]
+            )
             # A C-contiguous copy, so that numpy sums each batch pairwise along
             # a contiguous row exactly as it does for sklearn's single batch.
             t_SBn = np.ascontiguousarray(terms_SN1[:, rows, 0]).reshape(S, -1, size)
@@ -356,9 +385,9 @@ class _Lockstep:
             if loss < self.best_loss[k]:
                 self.best_loss[k] = loss
             if ref.learning_rate == "invscaling":
-                self.lr_S[row] = float(ref.learning_rate_init) / (
-                    clf.t_ + 1
-                ) ** ref.power_t
+                self.lr_S[row] = (
+                    float(ref.learning_rate_init) / (clf.t_ + 1) ** ref.power_t
+                )
             if self.no_improvement[k] > ref.n_iter_no_change:
                 if ref.learning_rate != "adaptive" or self.lr_S[row] <= 1e-6:
                     stopped.append(row)

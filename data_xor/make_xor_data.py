@@ -60,9 +60,7 @@ def make_xor_data(
         raise ValueError(f"noise_sd must be >= 0, got {noise_sd}.")
     rng = np.random.default_rng(random_state)
     theta = np.deg2rad(rotation_deg)
-    rot_22 = np.array(
-        [[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]]
-    )
+    rot_22 = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
     splits = []
     for _ in ("train", "test"):
         centre_N2 = np.repeat(CENTRES_Q2, n_per_quadrant, axis=0)
@@ -120,7 +118,9 @@ def write_xor_data(out_dir, force=False, **make_kwargs):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out-dir", type=Path, default=HERE, help="default: %(default)s")
+    parser.add_argument(
+        "--out-dir", type=Path, default=HERE, help="default: %(default)s"
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--n-per-quadrant", type=int, default=250)
     parser.add_argument("--noise-sd", type=float, default=0.2)
@@ -138,7 +138,9 @@ def main(argv=None):
         )
     except (FileExistsError, ValueError) as err:
         sys.exit(f"make_xor_data: {err}")
-    status = f"wrote {', '.join(written)}" if written else "all files already up to date"
+    status = (
+        f"wrote {', '.join(written)}" if written else "all files already up to date"
+    )
     print(f"{args.out_dir}: {status}")
 
 

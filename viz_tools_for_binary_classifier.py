@@ -1,0 +1,210 @@
+"""Plots of binary classifiers on 2-D data, and the homework's grids of them.
+
+Every helper draws only on the ``Axes`` it is given (or makes one when given
+none) and returns it; none calls ``plt.show()``, fits a model or changes global
+matplotlib settings.
+"""
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.metrics import log_loss, zero_one_loss
+
+PROBA_LEVELS = np.linspace(0.0, 1.0, 21)
+PROBA_CMAP = "RdBu_r"  # diverging: blue for class 0, white at 0.5, red for class 1
+
+
+def plot_pretty_probabilities_for_clf(
+    clf,
+    x_N2,
+    y_N,
+    ax=None,
+    x1_lims=(-2.0, 2.0),
+    x2_lims=(-2.0, 2.0),
+    n_grid=101,
+    show_colorbar=False,
+    title_prefix="",
+    contourf_kwargs=None,
+    scatter_kwargs=None,
+):
+    """Draw the predicted probability of class 1 over a grid, with the points.
+
+    Parameters
+    ----------
+    clf : fitted classifier with ``predict_proba``
+        Its column 1 is the probability of class 1.
+    x_N2 : ndarray of shape (n_samples, 2)
+        The points to draw and to score.
+    y_N : ndarray of shape (n_samples,)
+        Their labels, 0 or 1.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure's Axes if None.
+    x1_lims, x2_lims : (float, float), default=(-2, 2)
+        Extent of the probability grid.
+    n_grid : int, default=101
+        Grid points per axis.
+    show_colorbar : bool, default=False
+        Add a colour bar for the probability next to ``ax``.
+    title_prefix : str, default=''
+        Text put before the scores in the title, e.g. ``'seed 3'``.
+    contourf_kwargs, scatter_kwargs : dict, optional
+        Passed on to ``ax.contourf`` and to both ``ax.scatter`` calls.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The Axes drawn on. Its title gives the log loss and the error rate of
+        ``clf`` on ``(x_N2, y_N)``.
+
+    Raises
+    ------
+    TypeError
+        If ``clf`` has no ``predict_proba``.
+    """
+    if not hasattr(clf, "predict_proba"):
+        raise TypeError(
+            f"{type(clf).__name__} has no predict_proba, so its probabilities "
+            "cannot be drawn; pass a probabilistic classifier such as MLPClassifier."
+        )
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    x_N2 = np.asarray(x_N2, dtype=float)
+    y_N = np.asarray(y_N)
+    g1_G = np.linspace(*x1_lims, n_grid)
+    g2_H = np.linspace(*x2_lims, n_grid)
+    G1_HG, G2_HG = np.meshgrid(g1_G, g2_H)
+    grid_M2 = np.column_stack([G1_HG.ravel(), G2_HG.ravel()])
+    proba_HG = clf.predict_proba(grid_M2)[:, 1].reshape(G1_HG.shape)
+    contour = ax.contourf(
+        G1_HG,
+        G2_HG,
+        proba_HG,
+        **{"levels": PROBA_LEVELS, "cmap": PROBA_CMAP, "vmin": 0, "vmax": 1}
+        | (contourf_kwargs or {}),
+    )
+    points = {"s": 6, "linewidths": 0.6} | (scatter_kwargs or {})
+    for label, marker, color in ((0, "x", "#08306b"), (1, "+", "#67000d")):
+        mask = y_N == label
+        ax.scatter(
+            x_N2[mask, 0],
+            x_N2[mask, 1],
+            marker=marker,
+            color=color,
+            label=f"y={label}",
+            **points,
+        )
+    proba_N = clf.predict_proba(x_N2)[:, 1]
+    loss = log_loss(y_N, proba_N, labels=[0, 1])
+    error = zero_one_loss(y_N, clf.predict(x_N2))
+    scores = f"log loss {loss:.3f}, error {error:.3f}"
+    ax.set_title(f"{title_prefix}: {scores}" if title_prefix else scores)
+    ax.set_xlim(x1_lims)
+    ax.set_ylim(x2_lims)
+    ax.set_aspect("equal")
+    if show_colorbar:
+        ax.figure.colorbar(contour, ax=ax, label="P(y=1 | x)")
+    return ax
+
+
+def grid_shape(n_panels):
+    """Rows and columns of a near-square grid: 16 -> (4, 4), 10 -> (3, 4)."""
+    if n_panels < 1:
+        raise ValueError(f"n_panels must be at least 1, got {n_panels}.")
+    n_cols = math.ceil(math.sqrt(n_panels))
+    return math.ceil(n_panels / n_cols), n_cols
+
+
+def make_grid_axes(n_panels, panel_inches=2.1, sharex=True, sharey=True):
+    """A figure with a near-square grid of Axes; the unused ones hidden.
+
+    Returns
+    -------
+    axes : ndarray of Axes, shape (n_panels,)
+        The Axes to draw on, in reading order. ``axes[0].figure`` is the figure.
+    """
+    n_rows, n_cols = grid_shape(n_panels)
+    fig, axes_RC = plt.subplots(
+        n_rows,
+        n_cols,
+        figsize=(panel_inches * n_cols + 0.8, panel_inches * n_rows + 0.6),
+        sharex=sharex,
+        sharey=sharey,
+        squeeze=False,
+        layout="constrained",
+    )
+    axes = axes_RC.ravel()
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    return axes[:n_panels]
+
+
+def plot_probability_grid(clfs, x_N2, y_N, labels, axes=None, title=None):
+    """One probability plot per fitted classifier, in a grid, with one colour bar.
+
+    Parameters
+    ----------
+    clfs : list of fitted classifiers
+    x_N2, y_N : ndarray
+        Points drawn and scored in every panel (the training set).
+    labels : list of str
+        Title prefix of each panel, e.g. ``['seed 0', 'seed 1', ...]``.
+    axes : sequence of Axes, optional
+        One per classifier; made by :func:`make_grid_axes` if None.
+    title : str, optional
+        Title of the whole figure.
+
+    Returns
+    -------
+    axes : ndarray of Axes
+    """
+    if axes is None:
+        axes = make_grid_axes(len(clfs))
+    if len(axes) < len(clfs):
+        raise ValueError(f"{len(clfs)} classifiers but only {len(axes)} Axes.")
+    small = {"fontsize": 8}
+    for clf, label, ax in zip(clfs, labels, axes):
+        plot_pretty_probabilities_for_clf(
+            clf, x_N2, y_N, ax=ax, title_prefix=label, scatter_kwargs={"s": 3}
+        )
+        ax.title.set_fontsize(small["fontsize"])
+        ax.tick_params(labelsize=7)
+    fig = axes[0].figure
+    mappable = plt.cm.ScalarMappable(cmap=PROBA_CMAP, norm=plt.Normalize(0, 1))
+    fig.colorbar(mappable, ax=list(axes), shrink=0.6, label="P(y=1 | x)")
+    if title:
+        fig.suptitle(title)
+    return np.asarray(axes)
+
+
+def plot_loss_curves(curves_by_setting, axes=None, ylim=(0.0, 1.0), xlabels=None):
+    """Loss curves of all runs, one panel per setting, on shared axes.
+
+    Parameters
+    ----------
+    curves_by_setting : dict
+        Panel title to a list of loss curves (sequences of float), one per run.
+        Four settings make a 2x2 grid.
+    axes : sequence of Axes, optional
+        One per setting; a near-square grid with shared axes if None.
+    ylim : (float, float), default=(0, 1)
+    xlabels : dict, optional
+        Panel title to its x-axis label (default 'iteration').
+
+    Returns
+    -------
+    axes : ndarray of Axes
+    """
+    names = list(curves_by_setting)
+    if axes is None:
+        axes = make_grid_axes(len(names), panel_inches=3.2)
+    for name, ax in zip(names, axes):
+        curves = curves_by_setting[name]
+        for curve in curves:
+            ax.plot(np.arange(len(curve)), curve, linewidth=1, alpha=0.75)
+        ax.set_title(f"{name} ({len(curves)} runs)", fontsize=10)
+        ax.set_ylim(ylim)
+        ax.set_xlabel((xlabels or {}).get(name, "iteration"))
+        ax.set_ylabel("training loss")
+        ax.grid(alpha=0.3)
+    return np.asarray(axes)
