@@ -14,6 +14,7 @@ The notebook calls these helpers so that each of its cells stays a few lines:
 
 import math
 import os
+import re
 import tempfile
 import time
 import warnings
@@ -344,61 +345,89 @@ def run_sweep(estimators, X, y, seeds, n_jobs=-1, engine="batched", progress=Tru
     # Long lockstep groups first, so that short fits fill the gaps.
     tasks.sort(key=lambda t: -len(t[2]) if t[1].solver == "sgd" else 0)
     names = [setting_name(e) for e in estimators]
-    bars = {
-        name: _progress_bar(name, len(seeds), position=i, enabled=progress)
-        for i, name in enumerate(names)
-    }
+    progress_view = _Progress(names, len(seeds), enabled=progress)
     results = {name: {} for name in names}
     jobs = (delayed(_fit_chunk)(est, X, y, chunk, engine) for _, est, chunk in tasks)
     parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    start = time.perf_counter()
     try:
         for (name, _, chunk), fitted in zip(tasks, parallel(jobs)):
             for seed, (clf, seconds, converged, used) in zip(chunk, fitted):
                 results[name][seed] = Run(name, seed, clf, seconds, converged, used)
-            bars[name].update(len(chunk))
+            progress_view.update(name, len(chunk))
     finally:
-        for bar in bars.values():
-            bar.close()
+        progress_view.close(
+            f"Trained {len(names)} setting(s) x {len(seeds)} seeds in "
+            f"{time.perf_counter() - start:.1f} s ({engine} engine, "
+            f"{n_workers} process(es))."
+        )
     return {name: [results[name][s] for s in seeds] for name in names}
 
 
-def _progress_bar(name, total, position, enabled):
-    """A tqdm bar that leaves nothing behind in a saved notebook."""
+def _in_kernel():
     try:
         from IPython import get_ipython
-
-        in_kernel = get_ipython() is not None and hasattr(get_ipython(), "kernel")
     except ImportError:
-        in_kernel = False
-    stream = _DisplayStream() if (enabled and in_kernel) else None
-    return tqdm(
-        total=total,
-        desc=f"{name:>12s}",
-        unit="run",
-        position=None if stream else position,
-        leave=False,
-        disable=not enabled,
-        file=stream,
-        mininterval=0.2,
-        ncols=80,
-    )
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
 
 
-class _DisplayStream:
-    """A file-like target for tqdm that redraws one updatable notebook output.
+class _Progress:
+    """One tqdm bar per setting; in Jupyter, all drawn into one updatable output.
 
-    When the bar closes the output is cleared, so a saved notebook (and its
-    PDF) holds no progress-bar text.
+    In a terminal the bars go to stderr and vanish when done. In a notebook
+    the bars share one output, which is replaced by a one-line summary at the
+    end, so a saved notebook (and its PDF) holds no progress-bar debris.
     """
 
-    def __init__(self):
-        from IPython.display import display
+    def __init__(self, names, total, enabled=True):
+        self.handle = None
+        self.lines = {name: "" for name in names}
+        if enabled and _in_kernel():
+            from IPython.display import display
 
-        self.handle = display({"text/plain": ""}, raw=True, display_id=True)
+            self.handle = display({"text/plain": ""}, raw=True, display_id=True)
+        self.bars = {
+            name: tqdm(
+                total=total,
+                desc=f"{name:>14s}",
+                unit="run",
+                leave=False,
+                disable=not enabled,
+                file=_BarLine(self, name) if self.handle else None,
+                position=None if self.handle else i,
+                mininterval=0.25,
+                ncols=80,
+            )
+            for i, name in enumerate(names)
+        }
+
+    def draw(self, name, text):
+        self.lines[name] = text
+        self.handle.update({"text/plain": "\n".join(self.lines.values())}, raw=True)
+
+    def update(self, name, n):
+        self.bars[name].update(n)
+
+    def close(self, summary):
+        for bar in self.bars.values():
+            bar.close()
+        if self.handle:
+            self.handle.update({"text/plain": summary}, raw=True)
+
+
+class _BarLine:
+    """A file-like target that hands tqdm's latest text to :class:`_Progress`."""
+
+    def __init__(self, progress, name):
+        self.progress, self.name = progress, name
 
     def write(self, text):
-        line = text.replace("\r", "").strip()
-        self.handle.update({"text/plain": line}, raw=True)
+        # Keep only printable text; tqdm's cursor moves and clears are dropped.
+        line = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text).replace("\r", "").strip()
+        if line:
+            self.progress.draw(self.name, line)
 
     def flush(self):
         pass
@@ -443,6 +472,34 @@ def verify_batched_engine(runs, estimators, X, y, n_jobs=-1):
     return pd.DataFrame(
         rows, columns=["setting", "seed", "n_iter", "identical", "differs"]
     )
+
+
+def run_checked_sweep(estimators, X, y, seeds, n_jobs=-1, engine="batched", **kw):
+    """:func:`run_sweep`, then :func:`verify_batched_engine` on its SGD settings.
+
+    A setting whose check finds any difference is announced in one line and
+    trained again with sklearn's own ``fit``, so that a BLAS build on which the
+    batched engine is not exact never changes an answer.
+
+    Returns
+    -------
+    runs : dict
+        As from :func:`run_sweep`.
+    checks : pandas.DataFrame
+        As from :func:`verify_batched_engine` (empty for the sklearn engine).
+    """
+    runs = run_sweep(estimators, X, y, seeds, n_jobs=n_jobs, engine=engine, **kw)
+    checks = verify_batched_engine(runs, estimators, X, y, n_jobs=n_jobs)
+    for row in checks.itertuples():
+        if not row.identical:
+            print(
+                f"On this machine the batched engine differs from sklearn for "
+                f"{row.setting} (seed {row.seed}: {row.differs}); rerunning "
+                f"{row.setting} with sklearn's own fit."
+            )
+            est = next(e for e in estimators if setting_name(e) == row.setting)
+            runs.update(run_sweep([est], X, y, seeds, n_jobs, "sklearn", **kw))
+    return runs, checks
 
 
 def _same_bits(a, b):
@@ -513,8 +570,9 @@ def summarize(table, setting, zero_tol=0.0):
     summary : dict
         ``n_runs``; ``zero_seeds`` (seeds reaching zero training error) and
         ``frac_zero``; ``others`` (list of dicts with ``train_error``,
-        ``final_loss`` and ``seeds`` of the remaining runs, grouped by their
-        training error to 3 decimals); ``n_converged``; ``iter_mean``,
+        ``final_loss``, ``seeds`` and ``n_cut_off`` (how many did not converge)
+        of the remaining runs, grouped by training error to 3 decimals);
+        ``n_converged``; ``iter_mean``,
         ``iter_std``, ``iter_min``, ``iter_max``; ``test_error_zero``, the
         mean test error of the zero-training-error runs (NaN if none).
     """
@@ -528,6 +586,7 @@ def summarize(table, setting, zero_tol=0.0):
                 "train_error": float(err),
                 "final_loss": float(group["final_loss"].median()),
                 "seeds": group["seed"].tolist(),
+                "n_cut_off": int((~group["converged"]).sum()),
             }
         )
     return {
@@ -616,13 +675,21 @@ def outcome_text(summary):
         parts = []
         for group in summary["others"]:
             where = plateau_of(group["final_loss"])
-            parts.append(
-                f"{len(group['seeds'])} at training error {group['train_error']:.3f} "
-                f"with loss {group['final_loss']:.3f}"
-                + (f", which is the plateau '{where}'" if where else "")
-                + f" (seeds {listing(group['seeds'], limit=6)})"
+            k, cut = len(group["seeds"]), group["n_cut_off"]
+            state = (
+                "all stopped by max_iter while still moving"
+                if cut == k
+                else f"{cut} of them stopped by max_iter"
+                if cut
+                else "all converged there"
             )
-        text += " The other runs end stuck: " + "; ".join(parts) + "."
+            parts.append(
+                f"{k} at training error {group['train_error']:.3f} "
+                f"with loss {group['final_loss']:.3f}"
+                + (f", the plateau '{where}'" if where else "")
+                + f" (seeds {listing(group['seeds'], limit=6)}; {state})"
+            )
+        text += " The other runs end as follows: " + "; ".join(parts) + "."
     return text
 
 
@@ -634,3 +701,57 @@ def speed_text(summary, unit):
         f"{summary['iter_max']}); {summary['n_converged']} of {summary['n_runs']} "
         "stop by their convergence rule rather than at max_iter."
     )
+
+
+# ----------------------------------------------------------------------- appendix
+
+
+def ideal_rule_error(x_N2, y_N):
+    """Error of the XOR rule itself, y = 1 where x1 * x2 > 0, on these points."""
+    return float(np.mean((x_N2[:, 0] * x_N2[:, 1] > 0).astype(int) != y_N))
+
+
+def harder_xor_data(noise_sd=0.35, random_state=4):
+    """A noisier training set of the same size, made by the data script."""
+    from data_xor.make_xor_data import make_xor_data
+
+    x_tr_N2, y_tr_N, _, _ = make_xor_data(noise_sd=noise_sd, random_state=random_state)
+    return x_tr_N2, y_tr_N
+
+
+def success_rates(runs, x_N2, y_N, condition, tol=0.01):
+    """Share of runs per setting that solve the training set, with 95 % intervals.
+
+    A run solves it when its training error is at most the XOR rule's own
+    error on the same points plus ``tol`` (on the shipped, separable data:
+    at most 1 % error).
+
+    Returns
+    -------
+    rates : pandas.DataFrame
+        One row per setting: ``condition``, ``setting``, ``solver``,
+        ``activation``, ``n_runs``, ``n_solved``, ``rate``, ``ci_low``,
+        ``ci_high``, ``mean_n_iter``.
+    """
+    threshold = ideal_rule_error(x_N2, y_N) + tol
+    rows = []
+    for name, setting_runs in runs.items():
+        errors = np.array([1.0 - r.clf.score(x_N2, y_N) for r in setting_runs])
+        k, n = int((errors <= threshold).sum()), len(errors)
+        low, high = wilson_interval(k, n)
+        clf = setting_runs[0].clf
+        rows.append(
+            {
+                "condition": condition,
+                "setting": name,
+                "solver": clf.solver,
+                "activation": clf.activation,
+                "n_runs": n,
+                "n_solved": k,
+                "rate": k / n,
+                "ci_low": low,
+                "ci_high": high,
+                "mean_n_iter": float(np.mean([r.n_iter for r in setting_runs])),
+            }
+        )
+    return pd.DataFrame(rows)

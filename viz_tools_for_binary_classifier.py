@@ -9,10 +9,14 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import Normalize
 from sklearn.metrics import log_loss, zero_one_loss
 
 PROBA_LEVELS = np.linspace(0.0, 1.0, 21)
 PROBA_CMAP = "RdBu_r"  # diverging: blue for class 0, white at 0.5, red for class 1
+# Probabilities 0 and 1 map to the light part of the colour scale, so that the
+# dark markers of the points stay visible on both ends.
+PROBA_NORM = Normalize(vmin=-0.4, vmax=1.4)
 
 
 def plot_pretty_probabilities_for_clf(
@@ -25,8 +29,9 @@ def plot_pretty_probabilities_for_clf(
     n_grid=101,
     show_colorbar=False,
     title_prefix="",
+    title_sep=": ",
     contourf_kwargs=None,
-    scatter_kwargs=None,
+    marker_kwargs=None,
 ):
     """Draw the predicted probability of class 1 over a grid, with the points.
 
@@ -48,8 +53,11 @@ def plot_pretty_probabilities_for_clf(
         Add a colour bar for the probability next to ``ax``.
     title_prefix : str, default=''
         Text put before the scores in the title, e.g. ``'seed 3'``.
-    contourf_kwargs, scatter_kwargs : dict, optional
-        Passed on to ``ax.contourf`` and to both ``ax.scatter`` calls.
+    title_sep : str, default=': '
+        Between the prefix and the scores; ``'\\n'`` gives two title lines.
+    contourf_kwargs, marker_kwargs : dict, optional
+        Passed on to ``ax.contourf`` and to the ``ax.plot`` call of each class
+        (its markers).
 
     Returns
     -------
@@ -80,25 +88,28 @@ def plot_pretty_probabilities_for_clf(
         G1_HG,
         G2_HG,
         proba_HG,
-        **{"levels": PROBA_LEVELS, "cmap": PROBA_CMAP, "vmin": 0, "vmax": 1}
+        **{"levels": PROBA_LEVELS, "cmap": PROBA_CMAP, "norm": PROBA_NORM}
         | (contourf_kwargs or {}),
     )
-    points = {"s": 6, "linewidths": 0.6} | (scatter_kwargs or {})
-    for label, marker, color in ((0, "x", "#08306b"), (1, "+", "#67000d")):
+    # Dark markers on the light ends of the colour scale stay visible everywhere.
+    styles = {
+        0: {"marker": "o", "mfc": "white", "mec": "#08306b"},
+        1: {"marker": "+", "color": "black"},
+    }
+    for label, style in styles.items():
         mask = y_N == label
-        ax.scatter(
+        ax.plot(
             x_N2[mask, 0],
             x_N2[mask, 1],
-            marker=marker,
-            color=color,
+            linestyle="none",
             label=f"y={label}",
-            **points,
+            **{"markersize": 2.5, "mew": 0.5} | style | (marker_kwargs or {}),
         )
     proba_N = clf.predict_proba(x_N2)[:, 1]
     loss = log_loss(y_N, proba_N, labels=[0, 1])
     error = zero_one_loss(y_N, clf.predict(x_N2))
     scores = f"log loss {loss:.3f}, error {error:.3f}"
-    ax.set_title(f"{title_prefix}: {scores}" if title_prefix else scores)
+    ax.set_title(f"{title_prefix}{title_sep}{scores}" if title_prefix else scores)
     ax.set_xlim(x1_lims)
     ax.set_ylim(x2_lims)
     ax.set_aspect("equal")
@@ -115,7 +126,7 @@ def grid_shape(n_panels):
     return math.ceil(n_panels / n_cols), n_cols
 
 
-def make_grid_axes(n_panels, panel_inches=2.1, sharex=True, sharey=True):
+def make_grid_axes(n_panels, panel_inches=1.75, sharex=True, sharey=True):
     """A figure with a near-square grid of Axes; the unused ones hidden.
 
     Returns
@@ -162,16 +173,16 @@ def plot_probability_grid(clfs, x_N2, y_N, labels, axes=None, title=None):
         axes = make_grid_axes(len(clfs))
     if len(axes) < len(clfs):
         raise ValueError(f"{len(clfs)} classifiers but only {len(axes)} Axes.")
-    small = {"fontsize": 8}
     for clf, label, ax in zip(clfs, labels, axes):
         plot_pretty_probabilities_for_clf(
-            clf, x_N2, y_N, ax=ax, title_prefix=label, scatter_kwargs={"s": 3}
+            clf, x_N2, y_N, ax=ax, title_prefix=label, title_sep="\n", n_grid=81
         )
-        ax.title.set_fontsize(small["fontsize"])
+        ax.title.set_fontsize(8)
         ax.tick_params(labelsize=7)
     fig = axes[0].figure
-    mappable = plt.cm.ScalarMappable(cmap=PROBA_CMAP, norm=plt.Normalize(0, 1))
-    fig.colorbar(mappable, ax=list(axes), shrink=0.6, label="P(y=1 | x)")
+    mappable = plt.cm.ScalarMappable(cmap=PROBA_CMAP, norm=PROBA_NORM)
+    bar = fig.colorbar(mappable, ax=list(axes), shrink=0.6, label="P(y=1 | x)")
+    bar.ax.set_ylim(0, 1)
     if title:
         fig.suptitle(title)
     return np.asarray(axes)
@@ -208,3 +219,43 @@ def plot_loss_curves(curves_by_setting, axes=None, ylim=(0.0, 1.0), xlabels=None
         ax.set_ylabel("training loss")
         ax.grid(alpha=0.3)
     return np.asarray(axes)
+
+
+def plot_success_rates(rates, ax=None, reference=None):
+    """Success rate of each setting per condition, with its 95 % interval.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        Columns ``condition``, ``setting``, ``rate``, ``ci_low``, ``ci_high``
+        (as from ``hw04_runs.success_rates``).
+    ax : matplotlib Axes, optional
+    reference : dict, optional
+        Setting to a rate to mark with a cross on the first condition (e.g.
+        the 16-seed estimate of the main runs).
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.6))
+    conditions = list(dict.fromkeys(rates["condition"]))
+    settings = list(dict.fromkeys(rates["setting"]))
+    width = 0.8 / len(settings)
+    for j, setting in enumerate(settings):
+        rows = rates[rates["setting"] == setting].set_index("condition")
+        rows = rows.reindex(conditions)
+        x = np.arange(len(conditions)) + (j - (len(settings) - 1) / 2) * width
+        err = [rows["rate"] - rows["ci_low"], rows["ci_high"] - rows["rate"]]
+        ax.errorbar(x, rows["rate"], yerr=err, fmt="o", capsize=3, label=setting)
+        if reference and setting in reference:
+            ax.plot(x[0], reference[setting], "kx", markersize=7)
+    if reference:
+        ax.plot([], [], "kx", label="main runs")
+    ax.set_xticks(np.arange(len(conditions)), conditions, fontsize=8)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("share of runs solving XOR")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, ncols=3, loc="upper left")
+    return ax
