@@ -68,13 +68,15 @@ class MLPClassifierLBFGS(MLPClassifier):
     >>> rng = np.random.RandomState(0)
     >>> x_N2 = rng.uniform(-1, 1, size=(200, 2))
     >>> y_N = (x_N2[:, 0] * x_N2[:, 1] > 0).astype(int)
-    >>> clf = MLPClassifierLBFGS(hidden_layer_sizes=[4], activation="logistic",
+    >>> clf = MLPClassifierLBFGS(hidden_layer_sizes=[4], activation="relu",
     ...                          max_iter=500, tol=1e-6, random_state=0)
     >>> clf = clf.fit(x_N2, y_N)
-    >>> len(clf.loss_curve_) == clf.n_iter_ + 1, clf.loss_ == clf.loss_curve_[-1]
-    (True, True)
-    >>> bool(clf.loss_curve_[-1] < clf.loss_curve_[0]), clf.did_converge
-    (True, True)
+    >>> clf.did_converge, clf.n_iter_, len(clf.loss_curve_)
+    (True, 106, 107)
+    >>> print(f"loss {clf.loss_curve_[0]:.3f} -> {clf.loss_:.5f}")
+    loss 0.947 -> 0.00050
+    >>> clf.score(x_N2, y_N)
+    1.0
     """
 
     def __init__(

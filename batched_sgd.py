@@ -263,7 +263,8 @@ class _Lockstep:
                 self.retire(stopped)
             if not self.active:
                 break
-        self.retire(list(range(len(self.active))))
+        if self.active:
+            self.retire(list(range(len(self.active))))
         return self.warned
 
     def epoch(self):

@@ -358,8 +358,7 @@ def run_sweep(estimators, X, y, seeds, n_jobs=-1, engine="batched", progress=Tru
     finally:
         progress_view.close(
             f"Trained {len(names)} setting(s) x {len(seeds)} seeds in "
-            f"{time.perf_counter() - start:.1f} s ({engine} engine, "
-            f"{n_workers} process(es))."
+            f"{time.perf_counter() - start:.1f} s ({engine} engine)."
         )
     return {name: [results[name][s] for s in seeds] for name in names}
 
@@ -562,6 +561,25 @@ def run_lines(table, setting):
     return "\n".join(lines)
 
 
+# Losses where a 2-unit network gets stuck on balanced XOR data (4 equal
+# quadrants): the model fits some quadrants and predicts one constant
+# probability on the others, which then costs their entropy.
+_H13 = -(np.log(1 / 3) / 3 + 2 * np.log(2 / 3) / 3)
+PLATEAUS = {
+    0.5 * np.log(2): "two quadrants fitted, the other two at p = 0.5",
+    0.75 * _H13: "one quadrant fitted, the other three lumped together at p = 1/3",
+    np.log(2): "nothing learned: p = 0.5 everywhere",
+}
+
+
+def plateau_of(loss, tol=0.01):
+    """Describe the plateau that ``loss`` sits within ``tol`` of, or return None."""
+    for value, text in PLATEAUS.items():
+        if abs(loss - value) <= tol:
+            return f"{text} (loss {value:.3f})"
+    return None
+
+
 def summarize(table, setting, zero_tol=0.0):
     """The numbers an answer quotes about one setting's runs.
 
@@ -569,26 +587,40 @@ def summarize(table, setting, zero_tol=0.0):
     -------
     summary : dict
         ``n_runs``; ``zero_seeds`` (seeds reaching zero training error) and
-        ``frac_zero``; ``others`` (list of dicts with ``train_error``,
-        ``final_loss``, ``seeds`` and ``n_cut_off`` (how many did not converge)
-        of the remaining runs, grouped by training error to 3 decimals);
-        ``n_converged``; ``iter_mean``,
+        ``frac_zero``; ``others``, the remaining runs grouped by the plateau
+        their loss sits on (see :data:`PLATEAUS`; a run on none stands alone),
+        each a dict with ``plateau`` (text or None), ``seeds``, ``train_error``
+        and ``final_loss`` (min, max), and ``n_cut_off`` (runs that did not
+        converge); ``n_converged``; ``iter_mean``,
         ``iter_std``, ``iter_min``, ``iter_max``; ``test_error_zero``, the
         mean test error of the zero-training-error runs (NaN if none).
     """
     rows = table[table["setting"] == setting]
     zero = rows["train_error"] <= zero_tol
     others = []
-    rest = rows[~zero].assign(err=rows["train_error"].round(3))
-    for err, group in rest.groupby("err", sort=True):
-        others.append(
-            {
-                "train_error": float(err),
-                "final_loss": float(group["final_loss"].median()),
-                "seeds": group["seed"].tolist(),
-                "n_cut_off": int((~group["converged"]).sum()),
-            }
-        )
+    rest = rows[~zero].assign(
+        plateau=[plateau_of(v) for v in rows.loc[~zero, "final_loss"]]
+    )
+    for key, group in rest.groupby(rest["plateau"].fillna(""), sort=False):
+        # Runs on a known plateau form one group; any other run stands alone.
+        parts = [group] if key else [group.loc[[i]] for i in group.index]
+        for part in parts:
+            others.append(
+                {
+                    "plateau": key or None,
+                    "seeds": part["seed"].tolist(),
+                    "train_error": (
+                        float(part["train_error"].min()),
+                        float(part["train_error"].max()),
+                    ),
+                    "final_loss": (
+                        float(part["final_loss"].min()),
+                        float(part["final_loss"].max()),
+                    ),
+                    "n_cut_off": int((~part["converged"]).sum()),
+                }
+            )
+    others.sort(key=lambda g: -len(g["seeds"]))
     return {
         "n_runs": len(rows),
         "zero_seeds": rows.loc[zero, "seed"].tolist(),
@@ -621,25 +653,7 @@ def n_cores():
     )
 
 
-# ------------------------------------------------------------------ answer text
-
-# Losses where a 2-unit network gets stuck on balanced XOR data (4 equal
-# quadrants): the model fits some quadrants and predicts one constant
-# probability on the others, which then costs their entropy.
-_H13 = -(np.log(1 / 3) / 3 + 2 * np.log(2 / 3) / 3)
-PLATEAUS = {
-    0.5 * np.log(2): "two quadrants fitted, the other two at p = 0.5",
-    0.75 * _H13: "one quadrant fitted, the other three lumped together at p = 1/3",
-    np.log(2): "nothing learned: p = 0.5 everywhere",
-}
-
-
-def plateau_of(loss, tol=0.01):
-    """Describe the plateau that ``loss`` sits on, or return None."""
-    for value, text in PLATEAUS.items():
-        if abs(loss - value) <= tol:
-            return f"{text} (loss {value:.3f})"
-    return None
+# -------------------------------------------------------------------- statistics
 
 
 def wilson_interval(k, n, z=1.959964):
@@ -649,58 +663,10 @@ def wilson_interval(k, n, z=1.959964):
     p = k / n
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def listing(items, limit=12):
-    """'5, 6, 9 and 12' (at most ``limit`` items, then '... (N in all)')."""
-    items = [str(i) for i in items]
-    if not items:
-        return "none"
-    if len(items) > limit:
-        return ", ".join(items[:limit]) + f", ... ({len(items)} in all)"
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def outcome_text(summary):
-    """Sentences on how many runs reach zero training error, and where the rest end."""
-    n, zero = summary["n_runs"], summary["zero_seeds"]
-    text = (
-        f"**{len(zero)} of {n} runs ({summary['frac_zero']:.0%})** reach zero "
-        f"training error (seeds {listing(zero)})."
-    )
-    if zero:
-        text += f" Their mean test error is {summary['test_error_zero']:.3f}."
-    if summary["others"]:
-        parts = []
-        for group in summary["others"]:
-            where = plateau_of(group["final_loss"])
-            k, cut = len(group["seeds"]), group["n_cut_off"]
-            state = (
-                "all stopped by max_iter while still moving"
-                if cut == k
-                else f"{cut} of them stopped by max_iter"
-                if cut
-                else "all converged there"
-            )
-            parts.append(
-                f"{k} at training error {group['train_error']:.3f} "
-                f"with loss {group['final_loss']:.3f}"
-                + (f", the plateau '{where}'" if where else "")
-                + f" (seeds {listing(group['seeds'], limit=6)}; {state})"
-            )
-        text += " The other runs end as follows: " + "; ".join(parts) + "."
-    return text
-
-
-def speed_text(summary, unit):
-    """A sentence on how many iterations (or epochs) the runs take."""
-    return (
-        f"Runs take {summary['iter_mean']:.0f} {unit} on average (standard deviation "
-        f"{summary['iter_std']:.0f}, from {summary['iter_min']} to "
-        f"{summary['iter_max']}); {summary['n_converged']} of {summary['n_runs']} "
-        "stop by their convergence rule rather than at max_iter."
-    )
+    # At k = 0 and k = n the bounds are exactly 0 and 1; say so without rounding.
+    low = 0.0 if k == 0 else max(0.0, centre - half)
+    high = 1.0 if k == n else min(1.0, centre + half)
+    return low, high
 
 
 # ----------------------------------------------------------------------- appendix

@@ -243,19 +243,23 @@ def plot_success_rates(rates, ax=None, reference=None):
     conditions = list(dict.fromkeys(rates["condition"]))
     settings = list(dict.fromkeys(rates["setting"]))
     width = 0.8 / len(settings)
+    handles, mark = [], None
     for j, setting in enumerate(settings):
         rows = rates[rates["setting"] == setting].set_index("condition")
         rows = rows.reindex(conditions)
         x = np.arange(len(conditions)) + (j - (len(settings) - 1) / 2) * width
         err = [rows["rate"] - rows["ci_low"], rows["ci_high"] - rows["rate"]]
-        ax.errorbar(x, rows["rate"], yerr=err, fmt="o", capsize=3, label=setting)
+        handles.append(
+            ax.errorbar(x, rows["rate"], yerr=err, fmt="o", capsize=3, label=setting)
+        )
         if reference and setting in reference:
-            ax.plot(x[0], reference[setting], "kx", markersize=7)
-    if reference:
-        ax.plot([], [], "kx", label="main runs")
+            (mark,) = ax.plot(x[0], reference[setting], "kx", markersize=7)
+            mark.set_label("main runs")
+    if mark is not None:
+        handles.append(mark)
     ax.set_xticks(np.arange(len(conditions)), conditions, fontsize=8)
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("share of runs solving XOR")
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, ncols=3, loc="upper left")
+    ax.legend(handles=handles, fontsize=8, ncols=3, loc="upper left")
     return ax

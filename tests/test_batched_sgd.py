@@ -1,0 +1,175 @@
+"""The lockstep SGD engine gives sklearn's fits bit for bit, or falls back."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from sklearn.utils._param_validation import InvalidParameterError
+
+import batched_sgd
+import hw04_runs
+
+HOMEWORK_SGD = dict(
+    hidden_layer_sizes=[2],
+    alpha=1e-4,
+    solver="sgd",
+    batch_size=10,
+    max_iter=400,
+    tol=1e-8,
+    learning_rate="adaptive",
+    learning_rate_init=0.1,
+    momentum=0.0,
+)
+
+
+def sklearn_fit(estimator, X, y, seed):
+    clf = clone(estimator).set_params(random_state=seed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return clf, warned
+
+
+def assert_identical(ours, ref):
+    assert hw04_runs._differences(ours, ref) == []
+    assert [float(v) for v in ours.loss_curve_] == [float(v) for v in ref.loss_curve_]
+    assert ours._optimizer.learning_rate == ref._optimizer.learning_rate
+    for a, b in zip(ours._optimizer.velocities, ref._optimizer.velocities):
+        assert a.tobytes() == b.tobytes()
+    assert ours._no_improvement_count == ref._no_improvement_count
+    assert ours._random_state.get_state()[2] == ref._random_state.get_state()[2]
+    np.testing.assert_array_equal(
+        ours._random_state.get_state()[1], ref._random_state.get_state()[1]
+    )
+
+
+def check_against_sklearn(estimator, X, y, seeds):
+    fits, warned = batched_sgd.fit_sgd_lockstep(estimator, X, y, seeds)
+    assert [f.random_state for f in fits] == list(seeds)
+    for seed, ours, ours_warned in zip(seeds, fits, warned):
+        ref, ref_warned = sklearn_fit(estimator, X, y, seed)
+        assert_identical(ours, ref)
+        assert ours_warned == ref_warned
+    return fits, warned
+
+
+@pytest.mark.parametrize("activation", ["relu", "logistic", "tanh", "identity"])
+def test_homework_settings_bit_for_bit_on_the_shipped_data(xor_data, activation):
+    X, y = xor_data[:2]
+    est = MLPClassifier(activation=activation, **(HOMEWORK_SGD | {"max_iter": 12}))
+    check_against_sklearn(est, X, y, seeds=[0, 3, 7])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"hidden_layer_sizes": [5]},
+        {"hidden_layer_sizes": [4, 3], "activation": "tanh"},
+        {"learning_rate": "constant"},
+        {"learning_rate": "invscaling", "learning_rate_init": 0.5},
+        {"momentum": 0.9},
+        {"momentum": 0.5, "nesterovs_momentum": False},
+        {"batch_size": 32},  # a last, smaller batch
+        {"batch_size": "auto"},
+        {"shuffle": False},
+        {"alpha": 0.0},
+    ],
+    ids=lambda d: "-".join(f"{k}={v}" for k, v in d.items()),
+)
+def test_variations_bit_for_bit(small_xor, change):
+    X, y = small_xor
+    est = MLPClassifier(**(HOMEWORK_SGD | {"max_iter": 25} | change))
+    check_against_sklearn(est, X, y, seeds=[1, 2, 11])
+
+
+def test_stopping_rule_and_learning_rate_schedule_replayed(small_xor):
+    X, y = small_xor
+    # A loose tol makes the adaptive rule divide the step and then stop early.
+    est = MLPClassifier(
+        **(HOMEWORK_SGD | {"tol": 1e-2, "n_iter_no_change": 2, "max_iter": 300})
+    )
+    fits, warned = check_against_sklearn(est, X, y, seeds=[0, 1, 2, 3])
+    assert all(f.n_iter_ < 300 for f in fits) and not any(warned)
+    assert len({f.n_iter_ for f in fits}) > 1, (
+        "the seeds should stop at different epochs"
+    )
+    assert all(f._optimizer.learning_rate <= 1e-6 for f in fits)
+
+
+def test_constant_rate_stops_once_the_loss_stalls(small_xor):
+    X, y = small_xor
+    est = MLPClassifier(
+        **(HOMEWORK_SGD | {"learning_rate": "constant", "tol": 1e-2, "max_iter": 200})
+    )
+    fits, warned = check_against_sklearn(est, X, y, seeds=[4, 5])
+    assert all(f.n_iter_ < 200 for f in fits) and not any(warned)
+
+
+def test_results_do_not_depend_on_the_other_seeds_in_the_batch(small_xor):
+    X, y = small_xor
+    est = MLPClassifier(**(HOMEWORK_SGD | {"max_iter": 15}))
+    alone, _ = batched_sgd.fit_sgd_lockstep(est, X, y, [9])
+    together, _ = batched_sgd.fit_sgd_lockstep(est, X, y, [3, 9, 4])
+    assert hw04_runs._differences(alone[0], together[1]) == []
+
+
+def test_fitted_estimators_work_like_sklearns(small_xor):
+    X, y = small_xor
+    est = MLPClassifier(**(HOMEWORK_SGD | {"max_iter": 5}))
+    (clf,), _ = batched_sgd.fit_sgd_lockstep(est, X, y, [0])
+    ref, _ = sklearn_fit(est, X, y, 0)
+    np.testing.assert_array_equal(clf.predict_proba(X), ref.predict_proba(X))
+    assert clf.score(X, y) == ref.score(X, y)
+    # partial_fit continues from the same optimizer state.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.partial_fit(X, y)
+        ref.partial_fit(X, y)
+    assert hw04_runs._differences(clf, ref) == []
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"solver": "adam"}, "solver='adam'"),
+        ({"early_stopping": True}, "early_stopping"),
+        ({"warm_start": True}, "warm_start"),
+    ],
+)
+def test_unsupported_options_fall_back_to_sklearn_with_a_message(
+    small_xor, change, reason
+):
+    X, y = small_xor
+    est = MLPClassifier(**(HOMEWORK_SGD | {"max_iter": 5} | change))
+    with pytest.warns(batched_sgd.EngineFallbackWarning, match=reason):
+        fits, warned = batched_sgd.fit_sgd_lockstep(est, X, y, [0, 1])
+    for seed, clf in zip([0, 1], fits):
+        assert hw04_runs._differences(clf, sklearn_fit(est, X, y, seed)[0]) == []
+
+
+def test_more_than_two_classes_fall_back(small_xor):
+    X, _ = small_xor
+    y3 = np.arange(len(X)) % 3
+    est = MLPClassifier(**(HOMEWORK_SGD | {"max_iter": 3}))
+    with pytest.warns(batched_sgd.EngineFallbackWarning, match="2 classes, y has 3"):
+        fits, _ = batched_sgd.fit_sgd_lockstep(est, X, y3, [0])
+    assert fits[0].n_outputs_ == 3
+
+
+def test_invalid_parameters_raise_sklearns_error(small_xor):
+    X, y = small_xor
+    est = MLPClassifier(**(HOMEWORK_SGD | {"learning_rate_init": -1.0}))
+    with pytest.raises(InvalidParameterError):
+        batched_sgd.fit_sgd_lockstep(est, X, y, [0])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("activation", ["relu", "logistic"])
+def test_all_32_default_sgd_runs_bit_for_bit(xor_data, activation):
+    X, y = xor_data[:2]
+    est = MLPClassifier(activation=activation, **HOMEWORK_SGD)
+    check_against_sklearn(est, X, y, seeds=range(16))

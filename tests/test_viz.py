@@ -1,0 +1,118 @@
+"""Plot helpers: what they draw, the scores in the title, and their errors."""
+
+import re
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.contour import ContourSet
+from sklearn.metrics import log_loss, zero_one_loss
+from sklearn.svm import LinearSVC
+
+import viz_tools_for_binary_classifier as viz
+from MLPClassifierWithSolverLBFGS import MLPClassifierLBFGS
+
+
+@pytest.fixture(scope="module")
+def fitted(small_xor):
+    X, y = small_xor
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [
+            MLPClassifierLBFGS(hidden_layer_sizes=[2], random_state=s).fit(X, y)
+            for s in range(3)
+        ]
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def title_scores(ax):
+    return [float(v) for v in re.findall(r"\d+\.\d+", ax.get_title())]
+
+
+def test_probability_plot_draws_contours_points_and_true_scores(fitted, small_xor):
+    X, y = small_xor
+    clf = fitted[1]
+    _, ax = plt.subplots()
+    out = viz.plot_pretty_probabilities_for_clf(clf, X, y, ax=ax)
+    assert out is ax
+    contours = [c for c in ax.collections if isinstance(c, ContourSet)]
+    assert len(contours) == 1
+    np.testing.assert_allclose(contours[0].levels, np.linspace(0, 1, 21))
+    counts = sorted(len(line.get_xdata()) for line in ax.get_lines())
+    assert counts == sorted(np.bincount(y).tolist())
+    loss, error = title_scores(ax)
+    assert loss == pytest.approx(log_loss(y, clf.predict_proba(X)[:, 1]), abs=5e-4)
+    assert error == pytest.approx(zero_one_loss(y, clf.predict(X)), abs=5e-4)
+    assert ax.get_xlim() == (-2.0, 2.0) and ax.get_ylim() == (-2.0, 2.0)
+
+
+def test_probability_plot_makes_its_own_axes_and_colorbar(fitted, small_xor):
+    X, y = small_xor
+    ax = viz.plot_pretty_probabilities_for_clf(
+        fitted[0], X, y, show_colorbar=True, title_prefix="seed 0"
+    )
+    assert len(ax.figure.axes) == 2  # the plot and its colour bar
+    assert ax.get_title().startswith("seed 0: log loss")
+
+
+def test_classifier_without_predict_proba_is_a_type_error(small_xor):
+    X, y = small_xor
+    svm = LinearSVC().fit(X, y)
+    with pytest.raises(TypeError, match="LinearSVC has no predict_proba"):
+        viz.plot_pretty_probabilities_for_clf(svm, X, y)
+
+
+@pytest.mark.parametrize(
+    "n, shape", [(1, (1, 1)), (3, (2, 2)), (9, (3, 3)), (10, (3, 4)), (16, (4, 4))]
+)
+def test_grid_shape_fits_the_number_of_runs(n, shape):
+    assert viz.grid_shape(n) == shape
+    axes = viz.make_grid_axes(n)
+    fig = axes[0].figure
+    assert len(axes) == n
+    assert sum(ax.get_visible() for ax in fig.axes) == n
+    assert len(fig.axes) == shape[0] * shape[1]
+
+
+def test_probability_grid_one_panel_per_run_with_one_colorbar(fitted, small_xor):
+    X, y = small_xor
+    axes = viz.plot_probability_grid(fitted, X, y, ["a", "b", "c"], title="T")
+    assert len(axes) == 3
+    assert [ax.get_title().split("\n")[0] for ax in axes] == ["a", "b", "c"]
+    fig = axes[0].figure
+    assert fig.get_suptitle() == "T"
+    assert len(fig.axes) == 4 + 1  # 2x2 grid (one hidden) and the colour bar
+
+
+def test_loss_curves_one_line_per_run_on_shared_axes():
+    curves = {"s1": [[1.0, 0.5, 0.2], [0.9, 0.8]], "s2": [[0.7, 0.1]] * 3}
+    axes = viz.plot_loss_curves(curves, xlabels={"s1": "epoch"})
+    assert [len(ax.get_lines()) for ax in axes] == [2, 3]
+    assert all(ax.get_ylim() == (0.0, 1.0) for ax in axes)
+    assert axes[0].get_xlabel() == "epoch" and axes[1].get_xlabel() == "iteration"
+    assert axes[0].get_title() == "s1 (2 runs)"
+    np.testing.assert_array_equal(axes[0].get_lines()[0].get_ydata(), [1.0, 0.5, 0.2])
+
+
+def test_success_rates_plot_draws_each_setting_with_its_interval():
+    import pandas as pd
+
+    rates = pd.DataFrame(
+        {
+            "condition": ["c1", "c1", "c2", "c2"],
+            "setting": ["a", "b", "a", "b"],
+            "rate": [0.2, 0.5, 0.3, 0.6],
+            "ci_low": [0.1, 0.4, 0.2, 0.5],
+            "ci_high": [0.3, 0.6, 0.4, 0.7],
+        }
+    )
+    ax = viz.plot_success_rates(rates, reference={"a": 0.25})
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["a", "b", "main runs"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["c1", "c2"]
