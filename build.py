@@ -269,6 +269,7 @@ def export_pdf_typst(executed, out_dir):
         extra_args=[
             "--standalone",
             "--wrap=preserve",
+            "--columns=10000",  # tables sized by their content, not by dashes
             f"--include-in-header={header}",
             f"--metadata=title:{title}",
             *([f"--metadata=author:{author}"] if author else []),

@@ -672,11 +672,6 @@ def wilson_interval(k, n, z=1.959964):
 # ----------------------------------------------------------------------- appendix
 
 
-def ideal_rule_error(x_N2, y_N):
-    """Error of the XOR rule itself, y = 1 where x1 * x2 > 0, on these points."""
-    return float(np.mean((x_N2[:, 0] * x_N2[:, 1] > 0).astype(int) != y_N))
-
-
 def harder_xor_data(noise_sd=0.35, random_state=4):
     """A noisier training set of the same size, made by the data script."""
     from data_xor.make_xor_data import make_xor_data
@@ -688,22 +683,27 @@ def harder_xor_data(noise_sd=0.35, random_state=4):
 def success_rates(runs, x_N2, y_N, condition, tol=0.01):
     """Share of runs per setting that solve the training set, with 95 % intervals.
 
-    A run solves it when its training error is at most the XOR rule's own
-    error on the same points plus ``tol`` (on the shipped, separable data:
-    at most 1 % error).
+    A run solves it when its training error is at most the lowest training
+    error of any run of this experiment (any setting) plus ``tol``: it found
+    as good a solution as the best run did. On the shipped data the best runs
+    make no errors, so this means at most 1 % error.
 
     Returns
     -------
     rates : pandas.DataFrame
         One row per setting: ``condition``, ``setting``, ``solver``,
         ``activation``, ``n_runs``, ``n_solved``, ``rate``, ``ci_low``,
-        ``ci_high``, ``mean_n_iter``.
+        ``ci_high``, ``mean_n_iter``, ``threshold`` (the largest training
+        error that counts as solved).
     """
-    threshold = ideal_rule_error(x_N2, y_N) + tol
+    errors = {
+        name: np.array([1.0 - r.clf.score(x_N2, y_N) for r in setting_runs])
+        for name, setting_runs in runs.items()
+    }
+    threshold = min(e.min() for e in errors.values()) + tol
     rows = []
     for name, setting_runs in runs.items():
-        errors = np.array([1.0 - r.clf.score(x_N2, y_N) for r in setting_runs])
-        k, n = int((errors <= threshold).sum()), len(errors)
+        k, n = int((errors[name] <= threshold).sum()), len(errors[name])
         low, high = wilson_interval(k, n)
         clf = setting_runs[0].clf
         rows.append(
@@ -718,6 +718,7 @@ def success_rates(runs, x_N2, y_N, condition, tol=0.01):
                 "ci_low": low,
                 "ci_high": high,
                 "mean_n_iter": float(np.mean([r.n_iter for r in setting_runs])),
+                "threshold": threshold,
             }
         )
     return pd.DataFrame(rows)

@@ -261,5 +261,12 @@ def plot_success_rates(rates, ax=None, reference=None):
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("share of runs solving XOR")
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(handles=handles, fontsize=8, ncols=3, loc="upper left")
+    ax.legend(
+        handles=handles,
+        fontsize=8,
+        ncols=len(handles),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        frameon=False,
+    )
     return ax

@@ -4,9 +4,9 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import ROOT
 
 import hw04_runs
+from conftest import ROOT
 from data_xor import make_xor_data as mk
 
 
