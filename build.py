@@ -8,6 +8,7 @@ Usage, from a fresh clone, with nothing installed but Python 3.10+::
     python3 build.py pdf --latex           # the PDF through nbconvert + XeLaTeX
     python3 build.py test                  # the test suite
     python3 build.py bench                 # the speed benchmark
+    python3 build.py outputs               # refresh the outputs saved in hw04.ipynb
 
 The first call makes a virtual environment in ``.venv`` from the pinned
 requirements and runs itself again inside it; later calls reuse it (and
@@ -288,7 +289,7 @@ def export_pdf_typst(executed, out_dir):
 
 # nbconvert's LaTeX template, with code lines wrapped so that nothing is clipped.
 LATEX_TEMPLATE = r"""((* extends 'latex/index.tex.j2' *))
-((* set charlim = 84 *))
+((* set charlim = 96 *))
 ((* block input scoped *))
     ((( draw_cell(cell.source | wrap_text(charlim)
         | highlight_code(strip_verbatim=True),
@@ -297,24 +298,26 @@ LATEX_TEMPLATE = r"""((* extends 'latex/index.tex.j2' *))
 ((* block packages *))
 ((( super() )))
 \fvset{fontsize=\footnotesize}
+\setcounter{secnumdepth}{0}
+% pandoc 3 writes uncounted tables with \LTcaptype{none}; give it that counter.
+\makeatletter\@ifundefined{c@none}{\newcounter{none}}{}\makeatother
 ((* endblock packages *))
 """
 
 
 def pandoc_on_path():
-    """Put the pandoc of pypandoc-binary on PATH if none is there."""
-    if shutil.which("pandoc"):
-        return
+    """Put the pinned pandoc of pypandoc-binary first on PATH, if it is installed.
+
+    nbconvert then uses the same pandoc on every machine; without
+    pypandoc-binary, PATH is left as it is.
+    """
     try:
         import pypandoc
-
-        os.environ["PATH"] = (
-            str(Path(pypandoc.get_pandoc_path()).parent)
-            + os.pathsep
-            + os.environ["PATH"]
-        )
-    except (ImportError, OSError):
-        pass
+    except ImportError:
+        return
+    bundled = Path(pypandoc.__file__).resolve().parent / "files"
+    if (bundled / "pandoc").exists() or (bundled / "pandoc.exe").exists():
+        os.environ["PATH"] = str(bundled) + os.pathsep + os.environ.get("PATH", "")
 
 
 def check_latex_tools():
@@ -335,6 +338,43 @@ def latex_error(log_text):
     return "(no error line in the log)"
 
 
+def _latex_escape(text):
+    special = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
+               "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\~{}",
+               "^": r"\^{}"}  # fmt: skip
+    return "".join(special.get(ch, ch) for ch in text)
+
+
+def markdown_table_to_latex(table):
+    """A pipe table (as made by :func:`html_table_to_markdown`) as a LaTeX longtable.
+
+    Columns take the width of their content, so headers never overlap.
+    """
+    rows = [
+        [c.strip().replace("\\|", "|") for c in line.strip()[1:-1].split(" | ")]
+        for line in table.splitlines()
+    ]
+    header, body = rows[0], rows[2:]
+
+    def line(cells):
+        return " & ".join(_latex_escape(c) for c in cells) + r" \\"
+
+    return "\n".join(
+        [
+            r"\begin{center}\scriptsize",
+            r"\begin{longtable}{" + "l" * len(header) + "}",
+            r"\toprule",
+            line(header),
+            r"\midrule",
+            r"\endhead",
+            *map(line, body),
+            r"\bottomrule",
+            r"\end{longtable}",
+            r"\end{center}",
+        ]
+    )
+
+
 def export_pdf_latex(executed, out_dir):
     """Executed notebook -> LaTeX (nbconvert, wrapped code) -> PDF (xelatex)."""
     import nbformat
@@ -345,6 +385,10 @@ def export_pdf_latex(executed, out_dir):
     for cell in nb.cells:
         if cell.cell_type == "markdown" and cell.source.startswith(PAGE_BREAK):
             cell.source = "\\newpage\n\n" + cell.source[len(PAGE_BREAK) :]
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if data.get("text/markdown", "").startswith("| "):
+                data["text/latex"] = markdown_table_to_latex(data["text/markdown"])
     tex_dir = out_dir / "latex"
     shutil.rmtree(tex_dir, ignore_errors=True)
     tex_dir.mkdir(parents=True)
@@ -419,6 +463,26 @@ def command_pdf(args):
     print(f"Done in {done - start:.1f} s.")
 
 
+def command_outputs(args):
+    """Re-execute hw04.ipynb in place with its own parameters; sources are kept."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    print(f"Re-executing {NOTEBOOK.name} in place (cell sources are kept) ...")
+    start = time.perf_counter()
+    NotebookClient(
+        nb,
+        kernel_name=kernel_name(),
+        timeout=1800,
+        resources={"metadata": {"path": str(ROOT)}},
+    ).execute()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, NOTEBOOK)
+    print(f"  updated the outputs of {NOTEBOOK} ({time.perf_counter() - start:.1f} s)")
+
+
 def command_test(args):
     pandoc_on_path()
     code = subprocess.call(
@@ -448,6 +512,10 @@ def parse_args(argv):
     pdf.add_argument("--no-appendix", action="store_true", help="skip the appendix")
     pdf.add_argument("--latex", action="store_true", help="nbconvert + XeLaTeX route")
     pdf.add_argument("--out", default=str(ROOT / "build"), help="default: build/")
+    sub.add_parser(
+        "outputs",
+        help="re-execute hw04.ipynb in place so its saved outputs match the code",
+    )
     sub.add_parser("test", help="run the test suite; more arguments go to pytest")
     sub.add_parser("bench", help="time the sweep against plain sklearn")
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
@@ -464,9 +532,13 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     ensure_environment(dev=args.command in ("test", "bench"))
-    {"pdf": command_pdf, "test": command_test, "bench": command_bench}[args.command](
-        args
-    )
+    commands = {
+        "pdf": command_pdf,
+        "outputs": command_outputs,
+        "test": command_test,
+        "bench": command_bench,
+    }
+    commands[args.command](args)
 
 
 if __name__ == "__main__":

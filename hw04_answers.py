@@ -322,3 +322,32 @@ def rates_table(rates):
     """The appendix's rates, rounded for display."""
     cols = ["condition", "setting", "n_solved", "n_runs", "rate", "ci_low", "ci_high"]
     return pd.DataFrame(rates[cols]).round(3)
+
+
+def engine_check(checks, engine):
+    """One sentence on the exactness check of the batched SGD engine."""
+    if checks.empty:
+        return Markdown(
+            f"The `{engine}` engine trained every run with sklearn's own `fit`; "
+            "there is nothing to check."
+        )
+    same = checks[checks["identical"]]
+    runs_text = listing(
+        [
+            f"seed {r.seed} of {r.setting} ({r.n_iter} epochs)"
+            for r in checks.itertuples()
+        ]
+    )
+    if len(same) == len(checks):
+        return Markdown(
+            f"Refitted {runs_text} with sklearn's own `fit`: weights, intercepts, loss "
+            "curve, epochs, `t_`, `best_loss_` and the converged flag are identical "
+            "**bit for bit** to the batched engine's."
+        )
+    bad = checks[~checks["identical"]]
+    return Markdown(
+        f"Refitted {runs_text} with sklearn's own `fit`. On this machine "
+        + listing([f"{r.setting} differed in {r.differs}" for r in bad.itertuples()])
+        + "; those settings were trained again with sklearn's engine, so every "
+        "number below comes from sklearn's own `fit`."
+    )

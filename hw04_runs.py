@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, cpu_count, delayed
+from joblib import Parallel, cpu_count, delayed, effective_n_jobs
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from tqdm import tqdm
@@ -333,7 +333,7 @@ def run_sweep(estimators, X, y, seeds, n_jobs=-1, engine="batched", progress=Tru
         order of ``seeds``.
     """
     seeds = check_seeds(seeds)
-    n_workers = cpu_count() if n_jobs < 0 else n_jobs
+    n_workers = effective_n_jobs(n_jobs)  # honours joblib.parallel_config
     n_batched = sum(
         engine == "batched" and batched_sgd.unsupported_reason(e, y) is None
         for e in estimators
@@ -468,9 +468,8 @@ def verify_batched_engine(runs, estimators, X, y, n_jobs=-1):
                 "differs": ", ".join(differs),
             }
         )
-    return pd.DataFrame(
-        rows, columns=["setting", "seed", "n_iter", "identical", "differs"]
-    )
+    columns = ["setting", "seed", "n_iter", "identical", "differs"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def run_checked_sweep(estimators, X, y, seeds, n_jobs=-1, engine="batched", **kw):

@@ -112,6 +112,8 @@ def plot_pretty_probabilities_for_clf(
     ax.set_title(f"{title_prefix}{title_sep}{scores}" if title_prefix else scores)
     ax.set_xlim(x1_lims)
     ax.set_ylim(x2_lims)
+    ax.set_xticks(np.arange(np.ceil(x1_lims[0]), np.floor(x1_lims[1]) + 1))
+    ax.set_yticks(np.arange(np.ceil(x2_lims[0]), np.floor(x2_lims[1]) + 1))
     ax.set_aspect("equal")
     if show_colorbar:
         ax.figure.colorbar(contour, ax=ax, label="P(y=1 | x)")
@@ -126,8 +128,28 @@ def grid_shape(n_panels):
     return math.ceil(n_panels / n_cols), n_cols
 
 
-def make_grid_axes(n_panels, panel_inches=1.75, sharex=True, sharey=True):
+def make_grid_axes(
+    n_panels,
+    panel_inches=1.75,
+    gap_inches=(0.25, 0.5),
+    margins_inches=(0.45, 0.95, 0.8, 0.35),
+    sharex=True,
+    sharey=True,
+):
     """A figure with a near-square grid of Axes; the unused ones hidden.
+
+    The layout is fixed in inches (no layout engine to run at every draw), so
+    that big grids render fast.
+
+    Parameters
+    ----------
+    n_panels : int
+    panel_inches : float, default=1.75
+        Width and height of one panel.
+    gap_inches : (float, float), default=(0.25, 0.5)
+        Horizontal and vertical space between panels (room for titles).
+    margins_inches : (float, float, float, float), default=(0.45, 0.95, 0.8, 0.35)
+        Left, right, top and bottom margins (the right one holds a colour bar).
 
     Returns
     -------
@@ -135,14 +157,24 @@ def make_grid_axes(n_panels, panel_inches=1.75, sharex=True, sharey=True):
         The Axes to draw on, in reading order. ``axes[0].figure`` is the figure.
     """
     n_rows, n_cols = grid_shape(n_panels)
+    (gap_x, gap_y), (left, right, top, bottom) = gap_inches, margins_inches
+    width = left + right + n_cols * panel_inches + (n_cols - 1) * gap_x
+    height = top + bottom + n_rows * panel_inches + (n_rows - 1) * gap_y
     fig, axes_RC = plt.subplots(
         n_rows,
         n_cols,
-        figsize=(panel_inches * n_cols + 0.8, panel_inches * n_rows + 0.6),
+        figsize=(width, height),
         sharex=sharex,
         sharey=sharey,
         squeeze=False,
-        layout="constrained",
+        gridspec_kw={
+            "left": left / width,
+            "right": 1 - right / width,
+            "top": 1 - top / height,
+            "bottom": bottom / height,
+            "wspace": gap_x / panel_inches,
+            "hspace": gap_y / panel_inches,
+        },
     )
     axes = axes_RC.ravel()
     for ax in axes[n_panels:]:
@@ -181,7 +213,14 @@ def plot_probability_grid(clfs, x_N2, y_N, labels, axes=None, title=None):
         ax.tick_params(labelsize=7)
     fig = axes[0].figure
     mappable = plt.cm.ScalarMappable(cmap=PROBA_CMAP, norm=PROBA_NORM)
-    bar = fig.colorbar(mappable, ax=list(axes), shrink=0.6, label="P(y=1 | x)")
+    # The colour bar sits in the right margin, beside the middle of the grid.
+    right = max(ax.get_position().x1 for ax in axes)
+    top = max(ax.get_position().y1 for ax in axes)
+    bottom = min(ax.get_position().y0 for ax in axes)
+    cax = fig.add_axes(
+        [right + 0.02, bottom + 0.2 * (top - bottom), 0.018, 0.6 * (top - bottom)]
+    )
+    bar = fig.colorbar(mappable, cax=cax, label="P(y=1 | x)")
     bar.ax.set_ylim(0, 1)
     if title:
         fig.suptitle(title)
@@ -208,7 +247,12 @@ def plot_loss_curves(curves_by_setting, axes=None, ylim=(0.0, 1.0), xlabels=None
     """
     names = list(curves_by_setting)
     if axes is None:
-        axes = make_grid_axes(len(names), panel_inches=3.2)
+        axes = make_grid_axes(
+            len(names),
+            panel_inches=3.0,
+            gap_inches=(0.35, 0.75),
+            margins_inches=(0.7, 0.2, 0.35, 0.6),
+        )
     for name, ax in zip(names, axes):
         curves = curves_by_setting[name]
         for curve in curves:
@@ -239,7 +283,8 @@ def plot_success_rates(rates, ax=None, reference=None):
     ax : matplotlib Axes
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 3.6))
+        fig, ax = plt.subplots(figsize=(8, 3.8))
+        fig.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.24)
     conditions = list(dict.fromkeys(rates["condition"]))
     settings = list(dict.fromkeys(rates["setting"]))
     width = 0.8 / len(settings)
