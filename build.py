@@ -431,10 +431,12 @@ def export_pdf_latex(executed, out_dir):
 
 
 def notebook_parameters(args, out_dir):
-    params = {
-        "results_dir": str((out_dir / "results").resolve()),
-        "appendix": not args.no_appendix,
-    }
+    results = (out_dir / "results").resolve()
+    # A path inside the repository is passed relative to it: shorter, and the same
+    # on every machine (the notebook resolves it from its own folder).
+    if results.is_relative_to(ROOT):
+        results = results.relative_to(ROOT)
+    params = {"results_dir": results.as_posix(), "appendix": not args.no_appendix}
     if args.seeds is not None:
         params["seeds"] = args.seeds
     if args.data_dir is not None:

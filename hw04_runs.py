@@ -13,7 +13,6 @@ The notebook calls these helpers so that each of its cells stays a few lines:
 """
 
 import math
-import os
 import re
 import tempfile
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, cpu_count, delayed, effective_n_jobs
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from tqdm import tqdm
@@ -641,15 +640,6 @@ def save_table(table, results_dir, name="runs.csv"):
     path = Path(results_dir) / name
     table.to_csv(path, index=False, float_format="%.10g")
     return path
-
-
-def n_cores():
-    """Cores this process may use."""
-    return (
-        len(os.sched_getaffinity(0))
-        if hasattr(os, "sched_getaffinity")
-        else cpu_count()
-    )
 
 
 # -------------------------------------------------------------------- statistics
