@@ -6,7 +6,7 @@ import re
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, execute
 from data_xor import make_xor_data as mk
 
 PART_HEADINGS = [
@@ -14,25 +14,6 @@ PART_HEADINGS = [
     for p, qs in (("1", "ab"), ("2", "ab"), ("3", "abc"), ("4", "abc"), ("5", "abc"))
     for q in qs
 ]
-
-
-def execute(tmp_path, **parameters):
-    """Run hw04.ipynb with papermill into tmp_path; return the executed notebook."""
-    import papermill
-
-    import build
-
-    parameters.setdefault("results_dir", str(tmp_path / "results"))
-    out = tmp_path / "hw04.ipynb"
-    papermill.execute_notebook(
-        str(ROOT / "hw04.ipynb"),
-        str(out),
-        parameters=parameters,
-        cwd=str(ROOT),
-        kernel_name=build.kernel_name(),
-        progress_bar=False,
-    )
-    return nbformat.read(out, as_version=4)
 
 
 def text_of(output):
@@ -63,13 +44,6 @@ def images_after(nb, heading):
         if inside and cell.cell_type == "code":
             count += sum("image/png" in o.get("data", {}) for o in cell.outputs)
     return count
-
-
-@pytest.fixture(scope="session")
-def default_run(tmp_path_factory):
-    """The whole default notebook (appendix included), executed once."""
-    tmp = tmp_path_factory.mktemp("default_run")
-    return execute(tmp), tmp
 
 
 def test_parameters_cell_is_tagged_and_right_after_the_imports():
@@ -141,7 +115,10 @@ def without_timing_column(html):
     """A DataFrame's HTML as rows, minus its fit_seconds column."""
     import build
 
-    rows = [r.split(" | ") for r in build.html_table_to_markdown(html).splitlines()]
+    table = build.html_table_to_markdown(html)
+    rows = [
+        [c.strip() for c in r.strip()[1:-1].split(" | ")] for r in table.splitlines()
+    ]
     if "fit_seconds" in rows[0]:
         k = rows[0].index("fit_seconds")
         rows = [r[:k] + r[k + 1 :] for r in rows]
