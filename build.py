@@ -258,7 +258,7 @@ def export_pdf_typst(executed, out_dir):
         (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (out_dir / name).write_bytes(data)
     # A figure needs no "png" caption; a full-width image keeps panel titles legible.
-    body = re.sub(r"!\[[^\]]*\]\(([^)]+)\)", r"![](\1){width=92%}", body)
+    body = re.sub(r"!\[[^\]]*\]\(([^)]+)\)", r"![](\1){width=86%}", body)
     header = out_dir / "hw04-header.typ"
     header.write_text(TYPST_HEADER)
     typ = out_dir / f"{executed.stem}.typ"

@@ -6,7 +6,6 @@ it, so the answers stay true when the notebook is rerun with other seeds or
 other data. Sentences that explain *why* are chosen by what the numbers show.
 """
 
-import pandas as pd
 from IPython.display import Markdown
 
 import hw04_runs as runs
@@ -119,7 +118,7 @@ def sgd_vs_lbfgs(table, activation, updates_per_epoch):
     same = sorted(set(sg["zero_seeds"]) & set(lb["zero_seeds"]))
     cost = (
         f"**What differs most is the cost of getting there.** L-BFGS needs "
-        f"{lb['iter_mean']:.0f} iterations on average, each about one pass over the "
+        f"{lb['iter_mean']:.0f} iterations on average, each at least one pass over the "
         f"data; SGD needs {sg['iter_mean']:.0f} epochs, about {updates:,.0f} small "
         f"steps, and {cut_sg} of {sg['n_runs']} SGD runs are still going when "
         f"max_iter stops them (L-BFGS: {cut_lb} of {lb['n_runs']}). *Why:* L-BFGS "
@@ -316,12 +315,6 @@ def appendix_answer(rates, table, first_condition, noisy_condition):
         )
     )
     return Markdown(text)
-
-
-def rates_table(rates):
-    """The appendix's rates, rounded for display."""
-    cols = ["condition", "setting", "n_solved", "n_runs", "rate", "ci_low", "ci_high"]
-    return pd.DataFrame(rates[cols]).round(3)
 
 
 def engine_check(checks, engine):

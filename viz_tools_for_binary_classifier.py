@@ -29,7 +29,7 @@ def plot_pretty_probabilities_for_clf(
     n_grid=101,
     show_colorbar=False,
     title_prefix="",
-    title_sep=": ",
+    title_format="{prefix}log loss {loss:.3f}, error {error:.3f}",
     contourf_kwargs=None,
     marker_kwargs=None,
 ):
@@ -53,8 +53,9 @@ def plot_pretty_probabilities_for_clf(
         Add a colour bar for the probability next to ``ax``.
     title_prefix : str, default=''
         Text put before the scores in the title, e.g. ``'seed 3'``.
-    title_sep : str, default=': '
-        Between the prefix and the scores; ``'\\n'`` gives two title lines.
+    title_format : str, default='{prefix}log loss {loss:.3f}, error {error:.3f}'
+        The title; ``{prefix}`` is ``title_prefix`` followed by ': ' (or
+        nothing), ``{loss}`` the log loss and ``{error}`` the error rate.
     contourf_kwargs, marker_kwargs : dict, optional
         Passed on to ``ax.contourf`` and to the ``ax.plot`` call of each class
         (its markers).
@@ -108,8 +109,8 @@ def plot_pretty_probabilities_for_clf(
     proba_N = clf.predict_proba(x_N2)[:, 1]
     loss = log_loss(y_N, proba_N, labels=[0, 1])
     error = zero_one_loss(y_N, clf.predict(x_N2))
-    scores = f"log loss {loss:.3f}, error {error:.3f}"
-    ax.set_title(f"{title_prefix}{title_sep}{scores}" if title_prefix else scores)
+    prefix = f"{title_prefix}: " if title_prefix else ""
+    ax.set_title(title_format.format(prefix=prefix, loss=loss, error=error))
     ax.set_xlim(x1_lims)
     ax.set_ylim(x2_lims)
     ax.set_xticks(np.arange(np.ceil(x1_lims[0]), np.floor(x1_lims[1]) + 1))
@@ -130,9 +131,9 @@ def grid_shape(n_panels):
 
 def make_grid_axes(
     n_panels,
-    panel_inches=1.75,
-    gap_inches=(0.25, 0.5),
-    margins_inches=(0.45, 0.95, 0.8, 0.35),
+    panel_inches=1.45,
+    gap_inches=(0.2, 0.5),
+    margins_inches=(0.4, 0.85, 0.75, 0.3),
     sharex=True,
     sharey=True,
 ):
@@ -144,11 +145,11 @@ def make_grid_axes(
     Parameters
     ----------
     n_panels : int
-    panel_inches : float, default=1.75
+    panel_inches : float, default=1.45
         Width and height of one panel.
-    gap_inches : (float, float), default=(0.25, 0.5)
+    gap_inches : (float, float), default=(0.2, 0.5)
         Horizontal and vertical space between panels (room for titles).
-    margins_inches : (float, float, float, float), default=(0.45, 0.95, 0.8, 0.35)
+    margins_inches : (float, float, float, float), default=(0.4, 0.85, 0.75, 0.3)
         Left, right, top and bottom margins (the right one holds a colour bar).
 
     Returns
@@ -182,7 +183,7 @@ def make_grid_axes(
     return axes[:n_panels]
 
 
-def plot_probability_grid(clfs, x_N2, y_N, labels, axes=None, title=None):
+def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
     """One probability plot per fitted classifier, in a grid, with one colour bar.
 
     Parameters
@@ -190,8 +191,9 @@ def plot_probability_grid(clfs, x_N2, y_N, labels, axes=None, title=None):
     clfs : list of fitted classifiers
     x_N2, y_N : ndarray
         Points drawn and scored in every panel (the training set).
-    labels : list of str
-        Title prefix of each panel, e.g. ``['seed 0', 'seed 1', ...]``.
+    labels : list of str, optional
+        Title prefix of each panel; by default ``'seed k'`` from each
+        classifier's ``random_state``.
     axes : sequence of Axes, optional
         One per classifier; made by :func:`make_grid_axes` if None.
     title : str, optional
@@ -201,16 +203,24 @@ def plot_probability_grid(clfs, x_N2, y_N, labels, axes=None, title=None):
     -------
     axes : ndarray of Axes
     """
+    if labels is None:
+        labels = [f"seed {clf.random_state}" for clf in clfs]
     if axes is None:
         axes = make_grid_axes(len(clfs))
     if len(axes) < len(clfs):
         raise ValueError(f"{len(clfs)} classifiers but only {len(axes)} Axes.")
     for clf, label, ax in zip(clfs, labels, axes):
         plot_pretty_probabilities_for_clf(
-            clf, x_N2, y_N, ax=ax, title_prefix=label, title_sep="\n", n_grid=81
+            clf,
+            x_N2,
+            y_N,
+            ax=ax,
+            title_prefix=label,
+            title_format="{prefix}error {error:.3f}\nlog loss {loss:.3f}",
+            n_grid=81,
         )
-        ax.title.set_fontsize(8)
-        ax.tick_params(labelsize=7)
+        ax.title.set_fontsize(9)
+        ax.tick_params(labelsize=7.5)
     fig = axes[0].figure
     mappable = plt.cm.ScalarMappable(cmap=PROBA_CMAP, norm=PROBA_NORM)
     # The colour bar sits in the right margin, beside the middle of the grid.

@@ -84,7 +84,12 @@ def test_probability_grid_one_panel_per_run_with_one_colorbar(fitted, small_xor)
     X, y = small_xor
     axes = viz.plot_probability_grid(fitted, X, y, ["a", "b", "c"], title="T")
     assert len(axes) == 3
-    assert [ax.get_title().split("\n")[0] for ax in axes] == ["a", "b", "c"]
+    assert [ax.get_title().split(":")[0] for ax in axes] == ["a", "b", "c"]
+    error, loss = title_scores(axes[0])
+    assert loss == pytest.approx(
+        log_loss(y, fitted[0].predict_proba(X)[:, 1]), abs=5e-4
+    )
+    assert error == pytest.approx(zero_one_loss(y, fitted[0].predict(X)), abs=5e-4)
     fig = axes[0].figure
     assert fig.get_suptitle() == "T"
     assert len(fig.axes) == 4 + 1  # 2x2 grid (one hidden) and the colour bar
