@@ -24,34 +24,10 @@ from pathlib import Path
 from joblib import cpu_count
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier
 
 import hw04_runs
-from MLPClassifierWithSolverLBFGS import MLPClassifierLBFGS
 
 ROOT = Path(__file__).resolve().parent
-
-
-def homework_settings():
-    """The four settings of the homework, as in the notebook."""
-    lbfgs = dict(hidden_layer_sizes=[2], alpha=1e-4, max_iter=200, tol=1e-6)
-    sgd = dict(
-        hidden_layer_sizes=[2],
-        alpha=1e-4,
-        solver="sgd",
-        batch_size=10,
-        max_iter=400,
-        tol=1e-8,
-        learning_rate="adaptive",
-        learning_rate_init=0.1,
-        momentum=0.0,
-    )
-    return [
-        MLPClassifierLBFGS(activation="relu", **lbfgs),
-        MLPClassifierLBFGS(activation="logistic", **lbfgs),
-        MLPClassifier(activation="relu", **sgd),
-        MLPClassifier(activation="logistic", **sgd),
-    ]
 
 
 def sequential_sweep(estimators, X, y, seeds):
@@ -102,7 +78,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     seeds = list(range(args.seeds))
     X, y, _, _ = hw04_runs.load_xor_data()
-    estimators = homework_settings()
+    estimators = list(hw04_runs.homework_settings().values())
     n_fits = len(seeds) * len(estimators)
     print(f"{n_fits} fits ({len(seeds)} seeds x 4 settings) on {cpu_count()} cores\n")
 

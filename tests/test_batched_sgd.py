@@ -12,17 +12,9 @@ from sklearn.utils._param_validation import InvalidParameterError
 import batched_sgd
 import hw04_runs
 
-HOMEWORK_SGD = dict(
-    hidden_layer_sizes=[2],
-    alpha=1e-4,
-    solver="sgd",
-    batch_size=10,
-    max_iter=400,
-    tol=1e-8,
-    learning_rate="adaptive",
-    learning_rate_init=0.1,
-    momentum=0.0,
-)
+# The homework's SGD configuration, all but the activation.
+HOMEWORK_SGD = hw04_runs.homework_settings()["sgd-relu"].get_params()
+del HOMEWORK_SGD["activation"]
 
 
 def sklearn_fit(estimator, X, y, seed):
