@@ -237,7 +237,6 @@ class _Lockstep:
         self.best_loss = [np.inf] * len(fits)
         self.no_improvement = [0] * len(fits)
         self.warned = [False] * len(fits)
-        self.n_iter = 0
 
     def views(self, flat_SP):
         """Per-layer coef views ``(S, fan_in, fan_out)`` and intercept views."""
@@ -256,7 +255,6 @@ class _Lockstep:
     def run(self):
         ref = self.fits[0]
         for _ in range(ref.max_iter):
-            self.n_iter += 1
             loss_S = self.epoch()
             stopped = self.end_epoch(loss_S)
             if stopped:
