@@ -86,6 +86,7 @@ def load_xor_data(data_dir="data_xor"):
         infinite value, or its labels are not 0 and 1; the message names the
         file and the fix.
     """
+    __tracebackhide__ = True  # IPython shows the message, not these frames
     folder = resolve(data_dir)
     arrays = {
         name: _read_csv(folder / name, header) for name, header in DATA_FILES.items()
@@ -118,6 +119,7 @@ def load_xor_data(data_dir="data_xor"):
 
 
 def _read_csv(path, header):
+    __tracebackhide__ = True  # IPython shows the message, not these frames
     if not path.is_file():
         raise HomeworkInputError(
             f"Missing data file {path}. Regenerate the shipped XOR data with "
@@ -161,6 +163,7 @@ def _read_csv(path, header):
 
 def check_seeds(seeds):
     """Return ``seeds`` as a list of distinct ints in [0, 2**32); else say why not."""
+    __tracebackhide__ = True  # IPython shows the message, not these frames
     if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
         raise HomeworkInputError(
             f"seeds must be a list of integers such as list(range(16)), got {seeds!r}."
@@ -187,6 +190,7 @@ def check_seeds(seeds):
 
 def check_results_dir(results_dir):
     """Create ``results_dir`` if needed and make sure files can be written there."""
+    __tracebackhide__ = True  # IPython shows the message, not these frames
     folder = resolve(results_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -210,6 +214,7 @@ def check_parameters(seeds, data_dir, results_dir, n_jobs, engine, appendix=Fals
         :func:`load_xor_data`), ``results_dir`` (Path), ``n_jobs`` (int),
         ``engine`` and ``appendix``.
     """
+    __tracebackhide__ = True  # IPython shows the message, not these frames
     seeds = check_seeds(seeds)
     if (
         isinstance(n_jobs, bool)
