@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the executed notebook and its PDF, run the tests, or run the benchmark.
 
-Usage, from a fresh clone, with nothing installed but Python 3.10+::
+Usage, from a fresh clone, with nothing installed but Python 3.11+::
 
     python3 build.py                       # build/hw04.ipynb and build/hw04.pdf
     python3 build.py pdf --seeds 16 17 18  # the same for other seeds
@@ -62,6 +62,11 @@ def _venv_python():
 
 def ensure_environment(dev):
     """Re-run this script inside .venv, made and filled from the pins if needed."""
+    if sys.version_info < (3, 11):  # noqa: UP036 (a guard for old interpreters)
+        raise SystemExit(
+            f"hw04 needs Python 3.11 or newer (its pinned NumPy does); this is "
+            f"{sys.version.split()[0]}. Run build.py with a newer python3."
+        )
     if os.environ.get("HW04_NO_VENV") == "1":
         return
     if Path(sys.prefix).resolve() == VENV.resolve():
