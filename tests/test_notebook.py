@@ -193,3 +193,24 @@ def test_bad_parameters_stop_at_the_check_with_a_clear_message(tmp_path):
         and any(o.get("output_type") == "error" for o in c.get("outputs", []))
     ]
     assert len(failed) == 1 and "check_parameters" in "".join(failed[0]["source"])
+
+
+def test_notebook_settings_are_the_homeworks():
+    """The configuration the notebook spells out is the one scripts and tests use."""
+    import hw04_runs
+
+    nb = nbformat.read(ROOT / "hw04.ipynb", as_version=4)
+    cell = next(
+        c for c in nb.cells if c.cell_type == "code" and "settings = {" in c.source
+    )
+    namespace = {}
+    exec(
+        "from sklearn.neural_network import MLPClassifier\n"
+        "from MLPClassifierWithSolverLBFGS import MLPClassifierLBFGS\n" + cell.source,
+        namespace,
+    )
+    reference = hw04_runs.homework_settings()
+    assert list(namespace["settings"]) == list(reference)
+    for name, est in namespace["settings"].items():
+        assert type(est) is type(reference[name])
+        assert est.get_params() == reference[name].get_params()
