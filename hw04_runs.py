@@ -17,7 +17,7 @@ import re
 import tempfile
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -252,7 +252,6 @@ class Run:
     fit_seconds: float
     converged: bool
     engine: str
-    extra: dict = field(default_factory=dict)
 
     @property
     def n_iter(self):
