@@ -335,7 +335,7 @@ def _chunks(estimator, y, seeds, engine, n_workers, n_batched):
         n_chunks = max(1, min(len(seeds), math.ceil(n_workers / max(n_batched, 1))))
     else:
         n_chunks = max(1, min(len(seeds), 4 * n_workers))
-    return [list(c) for c in np.array_split(seeds, n_chunks) if len(c)]
+    return [[int(s) for s in c] for c in np.array_split(seeds, n_chunks) if len(c)]
 
 
 def run_sweep(estimators, X, y, seeds, n_jobs=-1, engine="batched", progress=True):
