@@ -350,6 +350,14 @@ def engine_check(checks, engine):
             "there is nothing to check."
         )
     same = checks[checks["identical"]]
+    table = (
+        "\n\n| setting | seed | epochs | identical | differs |\n|---|---|---|---|---|\n"
+        + "\n".join(
+            f"| {r.setting} | {r.seed} | {r.n_iter} | {'yes' if r.identical else 'no'} "
+            f"| {r.differs or '-'} |"
+            for r in checks.itertuples()
+        )
+    )
     runs_text = listing(
         [
             f"seed {r.seed} of {r.setting} ({r.n_iter} epochs)"
@@ -360,12 +368,12 @@ def engine_check(checks, engine):
         return Markdown(
             f"Refitted {runs_text} with sklearn's own `fit`: weights, intercepts, loss "
             "curve, epochs, `t_`, `best_loss_` and the converged flag are identical "
-            "**bit for bit** to the batched engine's."
+            "**bit for bit** to the batched engine's." + table
         )
     bad = checks[~checks["identical"]]
     return Markdown(
         f"Refitted {runs_text} with sklearn's own `fit`. On this machine "
         + listing([f"{r.setting} differed in {r.differs}" for r in bad.itertuples()])
         + "; those settings were trained again with sklearn's engine, so every "
-        "number below comes from sklearn's own `fit`."
+        "number below comes from sklearn's own `fit`." + table
     )
