@@ -43,7 +43,7 @@ class EngineFallbackWarning(UserWarning):
     """The batched engine cannot train this configuration; sklearn's fit did."""
 
 
-def unsupported_reason(estimator, y=None):
+def unsupported_reason(estimator, y=None, X=None):
     """Say why the batched engine cannot train ``estimator``, or return None.
 
     Parameters
@@ -52,6 +52,8 @@ def unsupported_reason(estimator, y=None):
         The configured, unfitted estimator.
     y : array-like of shape (n_samples,), optional
         The labels, to check that there are exactly two classes.
+    X : array-like of shape (n_samples, n_features), optional
+        The inputs, to check that they are float64.
 
     Returns
     -------
@@ -71,6 +73,9 @@ def unsupported_reason(estimator, y=None):
     if y is not None:
         n_classes = len(np.unique(np.asarray(y)))
         checks.append((n_classes != 2, f"it needs 2 classes, y has {n_classes}"))
+    if X is not None:
+        dtype = np.asarray(X).dtype
+        checks.append((dtype != np.float64, f"it needs float64 inputs, not {dtype}"))
     for failed, reason in checks:
         if failed:
             return reason
@@ -121,9 +126,7 @@ def fit_sgd_lockstep(estimator, X, y, seeds):
     """
     seeds = list(seeds)
     estimator._validate_params()
-    reason = unsupported_reason(estimator, y)
-    if reason is None and np.asarray(X).dtype != np.float64:
-        reason = "it needs float64 inputs"
+    reason = unsupported_reason(estimator, y, X)
     if reason is not None:
         warnings.warn(
             f"Batched SGD engine: {reason}; falling back to sklearn's own fit, "
@@ -131,29 +134,36 @@ def fit_sgd_lockstep(estimator, X, y, seeds):
             EngineFallbackWarning,
             stacklevel=2,
         )
-        return _fit_with_sklearn(estimator, X, y, seeds)
+        fitted = [fit_with_sklearn(estimator, X, y, seed) for seed in seeds]
+        return [clf for clf, _ in fitted], [warned for _, warned in fitted]
     if not seeds:
         return [], []
-    fits, Y_N1 = _initialized_clones(estimator, X, y, seeds)
-    X_NF = np.ascontiguousarray(fits[0]._validate_input(X, y, False, True)[0])
-    warned = _Lockstep(fits, X_NF, Y_N1).run()
+    fits, X_NF, Y_N1 = _initialized_clones(estimator, X, y, seeds)
+    warned = _Lockstep(fits, np.ascontiguousarray(X_NF), Y_N1).run()
     return fits, warned
 
 
-def _fit_with_sklearn(estimator, X, y, seeds):
-    fits, warned = [], []
-    for seed in seeds:
-        clf = clone(estimator).set_params(random_state=seed)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            clf.fit(X, y)
-        fits.append(clf)
-        warned.append(any(issubclass(w.category, ConvergenceWarning) for w in caught))
-    return fits, warned
+def fit_with_sklearn(estimator, X, y, seed):
+    """Fit ``clone(estimator)`` with ``random_state=seed`` by sklearn's own ``fit``.
+
+    Returns
+    -------
+    clf : fitted estimator
+    warned : bool
+        Whether the fit raised a ``ConvergenceWarning`` (recorded, not shown).
+    """
+    clf = clone(estimator).set_params(random_state=seed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        clf.fit(X, y)
+    return clf, any(issubclass(w.category, ConvergenceWarning) for w in caught)
 
 
 def _initialized_clones(estimator, X, y, seeds):
-    """Clones with sklearn's own validated inputs and initial weights."""
+    """Clones with sklearn's own validated inputs and initial weights.
+
+    Returns the clones, and the inputs and 2-D labels as sklearn validated them.
+    """
     fits = []
     for seed in seeds:
         clf = clone(estimator).set_params(random_state=seed)
@@ -168,7 +178,7 @@ def _initialized_clones(estimator, X, y, seeds):
         clf._random_state = check_random_state(seed)
         clf._initialize(Y_N1, layer_units, X_v.dtype)
         fits.append(clf)
-    return fits, Y_N1
+    return fits, X_v, Y_N1
 
 
 _HIDDEN = {

@@ -23,8 +23,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
-from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
 from tqdm import tqdm
 
 import batched_sgd
@@ -303,23 +301,23 @@ def setting_name(estimator):
 
 def _quiet_fit(estimator, X, y, seed):
     """Fit a clone with ``random_state=seed``; return (clf, seconds, converged)."""
-    clf = clone(estimator).set_params(random_state=seed)
     start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        clf.fit(X, y)
+    clf, warned = batched_sgd.fit_with_sklearn(estimator, X, y, seed)
     seconds = time.perf_counter() - start
-    warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
     converged = bool(getattr(clf, "did_converge_", not warned))
     return clf, seconds, converged
 
 
+def _batched(estimator, X, y, engine):
+    """Whether ``engine`` trains this setting with the lockstep engine."""
+    return (
+        engine == "batched" and batched_sgd.unsupported_reason(estimator, y, X) is None
+    )
+
+
 def _fit_chunk(estimator, X, y, seeds, engine):
     """Fit one chunk of seeds of one setting; the unit of work of a process."""
-    batched = (
-        engine == "batched" and batched_sgd.unsupported_reason(estimator, y) is None
-    )
-    if not batched:
+    if not _batched(estimator, X, y, engine):
         return [(*_quiet_fit(estimator, X, y, s), "sklearn") for s in seeds]
     start = time.perf_counter()
     with warnings.catch_warnings():
@@ -329,9 +327,9 @@ def _fit_chunk(estimator, X, y, seeds, engine):
     return [(clf, seconds, not w, "batched") for clf, w in zip(fits, warned)]
 
 
-def _chunks(estimator, y, seeds, engine, n_workers, n_batched):
+def _chunks(batched, seeds, n_workers, n_batched):
     """Split seeds into units of work: lockstep groups, or small groups of fits."""
-    if engine == "batched" and batched_sgd.unsupported_reason(estimator, y) is None:
+    if batched:
         n_chunks = max(1, min(len(seeds), math.ceil(n_workers / max(n_batched, 1))))
     else:
         n_chunks = max(1, min(len(seeds), 4 * n_workers))
@@ -367,13 +365,10 @@ def run_sweep(estimators, X, y, seeds, n_jobs=-1, engine="batched", progress=Tru
     """
     seeds = check_seeds(seeds)
     n_workers = effective_n_jobs(n_jobs)  # honours joblib.parallel_config
-    n_batched = sum(
-        engine == "batched" and batched_sgd.unsupported_reason(e, y) is None
-        for e in estimators
-    )
+    batched = [_batched(est, X, y, engine) for est in estimators]
     tasks = []
-    for est in estimators:
-        for chunk in _chunks(est, y, seeds, engine, n_workers, n_batched):
+    for est, lockstep in zip(estimators, batched):
+        for chunk in _chunks(lockstep, seeds, n_workers, sum(batched)):
             tasks.append((setting_name(est), est, chunk))
     # Long lockstep groups first, so that short fits fill the gaps.
     tasks.sort(key=lambda t: -len(t[2]) if t[1].solver == "sgd" else 0)

@@ -165,3 +165,13 @@ def test_all_32_default_sgd_runs_bit_for_bit(xor_data, activation):
     X, y = xor_data[:2]
     est = MLPClassifier(activation=activation, **HOMEWORK_SGD)
     check_against_sklearn(est, X, y, seeds=range(16))
+
+
+def test_float32_inputs_fall_back(small_xor):
+    X, y = small_xor
+    est = MLPClassifier(**(HOMEWORK_SGD | {"max_iter": 3}))
+    X32 = X.astype(np.float32)
+    assert "float64" in batched_sgd.unsupported_reason(est, y, X32)
+    with pytest.warns(batched_sgd.EngineFallbackWarning, match="float64 inputs"):
+        fits, _ = batched_sgd.fit_sgd_lockstep(est, X32, y, [0])
+    assert fits[0].coefs_[0].dtype == np.float32
