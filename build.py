@@ -217,8 +217,23 @@ def title_and_author(nb):
     return title, author
 
 
-def prepare_for_export(nb):
-    """Copy of ``nb`` ready for Markdown export: tables, title, page breaks."""
+def pipe_table_rows(table):
+    """The cells of a pipe table (as made by :func:`html_table_to_markdown`)."""
+    return [
+        [c.strip().replace("\\|", "|") for c in line.strip()[1:-1].split(" | ")]
+        for line in table.splitlines()
+    ]
+
+
+def write_outputs(resources, folder):
+    """Write the figure files nbconvert collected in ``resources`` under ``folder``."""
+    for name, data in resources.get("outputs", {}).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+
+
+def prepare_for_export(nb, page_break=PAGE_BREAK):
+    """Copy of ``nb`` ready for export: tables, title, a page break per problem."""
     import copy
 
     nb = copy.deepcopy(nb)
@@ -233,7 +248,7 @@ def prepare_for_export(nb):
         if cell.cell_type == "markdown" and re.match(
             r"## (Problem \d|Appendix)", cell.source
         ):
-            cell.source = PAGE_BREAK + cell.source
+            cell.source = page_break + cell.source
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             table = html_table_to_markdown(data.get("text/html", ""))
@@ -259,9 +274,7 @@ def export_pdf_typst(executed, out_dir):
         nb, resources={"output_files_dir": files_dir}
     )
     shutil.rmtree(out_dir / files_dir, ignore_errors=True)
-    for name, data in resources.get("outputs", {}).items():
-        (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
-        (out_dir / name).write_bytes(data)
+    write_outputs(resources, out_dir)
     # A figure needs no "png" caption; a full-width image keeps panel titles legible.
     body = re.sub(r"!\[[^\]]*\]\(([^)]+)\)", r"![](\1){width=86%}", body)
     header = out_dir / "hw04-header.typ"
@@ -355,10 +368,7 @@ def markdown_table_to_latex(table):
 
     Columns take the width of their content, so headers never overlap.
     """
-    rows = [
-        [c.strip().replace("\\|", "|") for c in line.strip()[1:-1].split(" | ")]
-        for line in table.splitlines()
-    ]
+    rows = pipe_table_rows(table)
     header, body = rows[0], rows[2:]
 
     def line(cells):
@@ -386,10 +396,10 @@ def export_pdf_latex(executed, out_dir):
     from nbconvert import LatexExporter
 
     check_latex_tools()
-    nb, _, _ = prepare_for_export(nbformat.read(executed, as_version=4))
+    nb, _, _ = prepare_for_export(
+        nbformat.read(executed, as_version=4), page_break="\\newpage\n\n"
+    )
     for cell in nb.cells:
-        if cell.cell_type == "markdown" and cell.source.startswith(PAGE_BREAK):
-            cell.source = "\\newpage\n\n" + cell.source[len(PAGE_BREAK) :]
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if data.get("text/markdown", "").startswith("| "):
@@ -405,9 +415,7 @@ def export_pdf_latex(executed, out_dir):
     )
     tex = tex_dir / f"{executed.stem}.tex"
     tex.write_text(body)
-    for name, data in resources.get("outputs", {}).items():
-        (tex_dir / name).parent.mkdir(parents=True, exist_ok=True)
-        (tex_dir / name).write_bytes(data)
+    write_outputs(resources, tex_dir)
     command = ["xelatex", "-interaction=nonstopmode", "-halt-on-error", tex.name]
     for _ in range(2):  # the second pass settles the outline
         try:
@@ -491,7 +499,6 @@ def command_outputs(args):
 
 
 def command_test(args):
-    pandoc_on_path()
     code = subprocess.call(
         [sys.executable, "-m", "pytest", *args.pytest_args], cwd=ROOT
     )

@@ -116,10 +116,7 @@ def without_timing_column(html):
     """A DataFrame's HTML as rows, minus its fit_seconds column."""
     import build
 
-    table = build.html_table_to_markdown(html)
-    rows = [
-        [c.strip() for c in r.strip()[1:-1].split(" | ")] for r in table.splitlines()
-    ]
+    rows = build.pipe_table_rows(build.html_table_to_markdown(html))
     if "fit_seconds" in rows[0]:
         k = rows[0].index("fit_seconds")
         rows = [r[:k] + r[k + 1 :] for r in rows]
