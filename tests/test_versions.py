@@ -1,0 +1,72 @@
+"""Supported scikit-learn releases: the gate, the engine's refusal, the oldest one.
+
+The last test runs the wrapper's and these tests again in ``.venv-oldest``, made
+from ``requirements-oldest.txt`` (scikit-learn 1.3), so that both ends of the
+supported range are checked by the one test command.
+"""
+
+import importlib
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sklearn
+
+import batched_sgd
+import sklearn_compat
+from conftest import ROOT, homework_settings
+
+
+@pytest.mark.parametrize("version", ["1.2.2", "1.10.0", "2.0.1"])
+def test_an_unsupported_release_stops_at_import_with_one_line(monkeypatch, version):
+    monkeypatch.setattr(sklearn, "__version__", version)
+    with pytest.raises(ImportError) as err:
+        importlib.reload(sklearn_compat)
+    message = str(err.value)
+    assert f"needs scikit-learn 1.3 to 1.9, found {version}" in message
+    assert "\n" not in message
+    monkeypatch.undo()
+    importlib.reload(sklearn_compat)
+
+
+def test_the_engine_runs_only_where_it_was_verified(small_xor, monkeypatch):
+    X, y = small_xor
+    est = homework_settings()["sgd-relu"].set_params(max_iter=3)
+    reason = sklearn_compat.engine_unverified_reason()
+    if reason is None:
+        monkeypatch.setattr(sklearn_compat, "ENGINE_VERIFIED", set())
+        reason = sklearn_compat.engine_unverified_reason()
+
+    def no_lockstep(*args):
+        raise AssertionError("the lockstep engine must not train")
+
+    monkeypatch.setattr(batched_sgd, "_Lockstep", no_lockstep)
+    with pytest.warns(batched_sgd.EngineFallbackWarning, match=sklearn.__version__):
+        fits = batched_sgd.fit_seeds(est, X, y, [0, 1], n_jobs=1, progress=False)
+    assert fits.engine == "sklearn" and "verified bit for bit" in reason
+    ref = est.set_params(random_state=1).fit(X, y)
+    assert np.array_equal(fits.estimators[1].coefs_[0], ref.coefs_[0])
+
+
+@pytest.mark.skipif(
+    os.environ.get("HW04_OLDEST") == "1", reason="already the oldest environment"
+)
+def test_wrapper_and_engine_tests_pass_on_the_oldest_supported_release():
+    import build
+
+    python = build.oldest_environment()
+    result = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o",
+         "addopts=", "tests/test_lbfgs_wrapper.py", "tests/test_versions.py"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "HW04_OLDEST": "1"},
+    )  # fmt: skip
+    version = subprocess.run(
+        [str(python), "-c", "import sklearn; print(sklearn.__version__)"],
+        capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    assert version.startswith("1.3."), version
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and sys.executable != str(python)
