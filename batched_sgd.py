@@ -28,15 +28,22 @@ weights) make :func:`fit_sgd_lockstep` fall back to sklearn's own ``fit``, one
 seed after another, with a :class:`EngineFallbackWarning` that says why.
 """
 
+import hashlib
+import time
 import warnings
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
+from joblib import Memory, Parallel, delayed, effective_n_jobs
 from scipy.special import expit, xlogy
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
-from sklearn.neural_network._stochastic_optimizers import SGDOptimizer
 from sklearn.utils import check_random_state, gen_batches
+
+import sklearn_compat
+from progress_line import ProgressLine
 
 
 class EngineFallbackWarning(UserWarning):
@@ -63,6 +70,9 @@ def unsupported_reason(estimator, y=None, X=None):
     """
     if type(estimator) is not MLPClassifier:
         return f"it trains only MLPClassifier, not {type(estimator).__name__}"
+    unverified = sklearn_compat.engine_unverified_reason()
+    if unverified:
+        return unverified
     params = estimator.get_params()
     checks = [
         (params["solver"] != "sgd", f"solver={params['solver']!r} is not 'sgd'"),
@@ -125,7 +135,7 @@ def fit_sgd_lockstep(estimator, X, y, seeds):
     (True, [True, True])
     """
     seeds = list(seeds)
-    estimator._validate_params()
+    sklearn_compat.validate_params(estimator)
     reason = unsupported_reason(estimator, y, X)
     if reason is not None:
         warnings.warn(
@@ -167,7 +177,7 @@ def _initialized_clones(estimator, X, y, seeds):
     fits = []
     for seed in seeds:
         clf = clone(estimator).set_params(random_state=seed)
-        X_v, Y = clf._validate_input(X, y, incremental=False, reset=True)
+        X_v, Y = sklearn_compat.validate_input(clf, X, y)
         Y_N1 = Y.reshape((-1, 1)) if Y.ndim == 1 else Y
         hidden = clf.hidden_layer_sizes
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
@@ -176,7 +186,7 @@ def _initialized_clones(estimator, X, y, seeds):
         layer_units = [X_v.shape[1], *hidden, Y_N1.shape[1]]
         clf.n_outputs_ = Y_N1.shape[1]
         clf._random_state = check_random_state(seed)
-        clf._initialize(Y_N1, layer_units, X_v.dtype)
+        sklearn_compat.initialize(clf, Y_N1, layer_units, X_v.dtype)
         fits.append(clf)
     return fits, X_v, Y_N1
 
@@ -427,7 +437,7 @@ class _Lockstep:
             clf.best_loss_ = self.best_loss[self.active[row]]
             clf._no_improvement_count = self.no_improvement[self.active[row]]
             params = clf.coefs_ + clf.intercepts_
-            opt = SGDOptimizer(
+            opt = sklearn_compat.SGDOptimizer(
                 params,
                 clf.learning_rate_init,
                 clf.learning_rate,
@@ -451,3 +461,236 @@ class _Lockstep:
         self.velocity_SP = self.velocity_SP[keep]
         self.order_SN = self.order_SN[keep]
         self.lr_S = self.lr_S[keep]
+
+
+# ------------------------------------------------------------- one call per setting
+
+
+@dataclass(frozen=True)
+class ExactnessCheck:
+    """One batched run refitted with sklearn's own ``fit`` and compared bit for bit."""
+
+    seed: int
+    n_iter: int
+    identical: bool
+    differs: str  # names of the attributes that differ, or ''
+
+
+@dataclass(frozen=True)
+class SeedFits:
+    """What :func:`fit_seeds` returns for one setting.
+
+    Attributes
+    ----------
+    estimators : list of fitted estimators, in the order of the seeds
+    fit_seconds : list of float
+        Wall time per run: its lockstep group's or chunk's time divided by its
+        number of seeds (for runs from the cache, the time when they trained).
+    engine : str
+        ``'batched'`` when the lockstep engine trained the runs, else
+        ``'sklearn'`` (its own ``fit``, one seed after another).
+    n_from_cache : int
+        How many runs were read from the cache instead of trained.
+    check : ExactnessCheck or None
+        The exactness check of a batched setting (None for sklearn's engine).
+    """
+
+    estimators: list
+    fit_seconds: list
+    engine: str
+    n_from_cache: int
+    check: ExactnessCheck | None
+
+
+def fit_seeds(
+    estimator,
+    X,
+    y,
+    seeds,
+    *,
+    engine="batched",
+    n_jobs=-1,
+    memory=None,
+    check=True,
+    label=None,
+    progress=True,
+):
+    """Fit ``estimator`` once per seed, exactly as sklearn does, only faster.
+
+    The estimators returned are those of
+    ``[clone(estimator).set_params(random_state=s).fit(X, y) for s in seeds]``,
+    bit for bit. With ``engine='sklearn'`` that very list comprehension runs,
+    in chunks of seeds over ``n_jobs`` processes (joblib). With
+    ``engine='batched'`` an SGD ``MLPClassifier`` trains all its seeds in
+    lockstep (:func:`fit_sgd_lockstep`); then, if ``check``, the run with the
+    fewest epochs is refitted with sklearn's ``fit`` and compared bit for bit,
+    and on any difference the setting is announced in one line and trained
+    again with sklearn's ``fit``. Other estimators (L-BFGS) always use ``fit``.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Configured and unfitted; cloned for every seed.
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    seeds : list of int
+    engine : {'batched', 'sklearn'}, default='batched'
+    n_jobs : int, default=-1
+        Worker processes; the results do not depend on it.
+    memory : joblib.Memory or None, default=None
+        Cache of fitted runs (see :func:`open_cache`); None trains every time.
+    check : bool, default=True
+        Run the exactness check on freshly trained batched settings.
+    label : str, optional
+        Name of the setting in the progress bar and its summary line.
+    progress : bool, default=True
+        Show a progress bar while training; it leaves one summary line.
+
+    Returns
+    -------
+    fits : SeedFits
+    """
+    seeds = [int(s) for s in seeds]
+    label = label or f"{estimator.solver}-{estimator.activation}"
+    reason = unsupported_reason(estimator, y, X)
+    batched = engine == "batched" and reason is None
+    if engine == "batched" and reason and type(estimator) is MLPClassifier:
+        warnings.warn(
+            f"Batched SGD engine: {reason}; {label} is trained by sklearn's own fit.",
+            EngineFallbackWarning,
+            stacklevel=2,
+        )
+    args = (estimator, X, y, seeds, "batched" if batched else "sklearn", check)
+    train = _train if memory is None else memory.cache(_train, ignore=_NOT_IN_KEY)
+    key = {"environment": environment_key()}
+    cached = memory is not None and train.check_call_in_cache(*args, **key)
+    bar = ProgressLine(label, len(seeds), show=progress, bar=not cached)
+    start = time.perf_counter()
+    try:
+        fits = train(*args, **key, n_jobs=n_jobs, on_chunk=bar.update)
+    finally:
+        bar.close()
+    fits = replace(fits, n_from_cache=len(seeds) if cached else 0)
+    bar.summary(
+        f"{label}: {len(seeds)} runs in {time.perf_counter() - start:.1f} s, "
+        f"{fits.engine} engine" + (", all from the cache" if cached else "") + "."
+    )
+    return fits
+
+
+_NOT_IN_KEY = ["n_jobs", "on_chunk"]
+
+
+def _train(
+    estimator, X, y, seeds, engine, check, environment, n_jobs=-1, on_chunk=None
+):
+    """Train (the unit that the cache keeps); ``environment`` is only a key."""
+    fits, seconds = _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk)
+    result = SeedFits(fits, seconds, engine, 0, None)
+    if engine != "batched" or not check:
+        return result
+    shortest = min(range(len(seeds)), key=lambda i: fits[i].n_iter_)
+    reference, _ = fit_with_sklearn(estimator, X, y, seeds[shortest])
+    differs = differences(fits[shortest], reference)
+    outcome = ExactnessCheck(
+        seeds[shortest], int(fits[shortest].n_iter_), not differs, ", ".join(differs)
+    )
+    if not differs:
+        return replace(result, check=outcome)
+    print(
+        f"On this machine the batched engine differs from sklearn for "
+        f"seed {outcome.seed} ({outcome.differs}); training every seed again "
+        "with sklearn's own fit."
+    )
+    fits, seconds = _fit_parallel(estimator, X, y, seeds, "sklearn", n_jobs, on_chunk)
+    return SeedFits(fits, seconds, "sklearn", 0, outcome)
+
+
+def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk):
+    """Fit chunks of seeds over joblib workers; return (estimators, seconds)."""
+    n_workers = max(1, min(effective_n_jobs(n_jobs), len(seeds)))
+    # Lockstep groups: one per worker. Plain fits: smaller chunks, for balance.
+    n_chunks = n_workers if engine == "batched" else min(len(seeds), 4 * n_workers)
+    chunks = [c.tolist() for c in np.array_split(seeds, n_chunks) if len(c)]
+    fits, seconds = [], []
+    jobs = (delayed(_fit_chunk)(estimator, X, y, c, engine) for c in chunks)
+    for chunk, (chunk_fits, secs) in zip(
+        chunks, Parallel(n_jobs=n_workers, return_as="generator")(jobs)
+    ):
+        fits += chunk_fits
+        seconds += [secs / len(chunk)] * len(chunk)
+        if on_chunk is not None:
+            on_chunk(len(chunk))
+    return fits, seconds
+
+
+def _fit_chunk(estimator, X, y, seeds, engine):
+    """Fit one chunk of seeds; the unit of work of a process."""
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if engine == "batched":
+            fits, _ = fit_sgd_lockstep(estimator, X, y, seeds)
+        else:
+            fits = [
+                clone(estimator).set_params(random_state=s).fit(X, y) for s in seeds
+            ]
+    return fits, time.perf_counter() - start
+
+
+def _same_bits(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+def differences(clf, ref):
+    """Names of the fitted attributes whose bits differ between two SGD fits."""
+    checks = {
+        "coefs_": all(_same_bits(a, b) for a, b in zip(clf.coefs_, ref.coefs_)),
+        "intercepts_": all(
+            _same_bits(a, b) for a, b in zip(clf.intercepts_, ref.intercepts_)
+        ),
+        "loss_curve_": _same_bits(clf.loss_curve_, ref.loss_curve_),
+        "n_iter_": clf.n_iter_ == ref.n_iter_,
+        "t_": clf.t_ == ref.t_,
+        "best_loss_": _same_bits(clf.best_loss_, ref.best_loss_),
+        "converged": sklearn_compat.sgd_stopped_by_rule(clf)
+        == sklearn_compat.sgd_stopped_by_rule(ref),
+    }
+    return [name for name, same in checks.items() if not same]
+
+
+# The cache's key covers, besides the call's own arguments, what decides a run
+# but is not an argument: the library versions and the source of the code that
+# trains (this engine, the L-BFGS wrapper, the compatibility layer).
+_SOURCES = ("batched_sgd.py", "MLPClassifierWithSolverLBFGS.py", "sklearn_compat.py")
+
+
+def environment_key():
+    """Versions of numpy, scipy and scikit-learn, and a digest of the sources."""
+    import scipy
+    import sklearn
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in _SOURCES:
+        digest.update((here / name).read_bytes())
+    return {
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "sources": digest.hexdigest(),
+    }
+
+
+def open_cache(cache_dir, clear=False):
+    """A ``joblib.Memory`` for fitted runs in ``cache_dir`` (None: no cache).
+
+    ``clear=True`` empties it first.
+    """
+    if cache_dir is None:
+        return None
+    memory = Memory(Path(cache_dir), verbose=0)
+    if clear:
+        memory.clear(warn=False)
+    return memory

@@ -237,89 +237,118 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
     return np.asarray(axes)
 
 
-def plot_loss_curves(curves_by_setting, axes=None, ylim=(0.0, 1.0), xlabels=None):
-    """Loss curves of all runs, one panel per setting, on shared axes.
+def plot_loss_curves(curves, xlabels=None, ylim=(0.0, 1.0), height=2.9):
+    """Loss curves of all runs, one line per run and one panel per setting.
+
+    Drawn by seaborn's ``relplot`` from a long-form table.
 
     Parameters
     ----------
-    curves_by_setting : dict
-        Panel title to a list of loss curves (sequences of float), one per run.
-        Four settings make a 2x2 grid.
-    axes : sequence of Axes, optional
-        One per setting; a near-square grid with shared axes if None.
-    ylim : (float, float), default=(0, 1)
+    curves : pandas.DataFrame
+        One row per point of a curve, with columns ``setting``, ``seed``,
+        ``iteration`` and ``loss``. Panels follow the order of ``setting``;
+        four settings make a 2x2 grid.
     xlabels : dict, optional
-        Panel title to its x-axis label (default 'iteration').
+        Setting to its x-axis label (default 'iteration').
+    ylim : (float, float), default=(0, 1)
+    height : float, default=2.9
+        Height of one panel, in inches.
 
     Returns
     -------
     axes : ndarray of Axes
+        One per setting, in order; ``axes[0].figure`` is the figure.
     """
-    names = list(curves_by_setting)
-    if axes is None:
-        axes = make_grid_axes(
-            len(names),
-            panel_inches=3.0,
-            gap_inches=(0.35, 0.75),
-            margins_inches=(0.7, 0.2, 0.35, 0.6),
-        )
-    for name, ax in zip(names, axes):
-        curves = curves_by_setting[name]
-        for curve in curves:
-            ax.plot(np.arange(len(curve)), curve, linewidth=1, alpha=0.75)
-        ax.set_title(f"{name} ({len(curves)} runs)", fontsize=10)
-        ax.set_ylim(ylim)
+    import seaborn as sns
+
+    order = list(dict.fromkeys(curves["setting"]))
+    grid = sns.relplot(
+        data=curves,
+        kind="line",
+        x="iteration",
+        y="loss",
+        hue="seed",
+        units="seed",
+        estimator=None,
+        col="setting",
+        col_order=order,
+        col_wrap=2 if len(order) > 1 else None,
+        height=height,
+        aspect=1.15,
+        palette="tab20",
+        legend=False,
+        linewidth=1,
+        alpha=0.8,
+        facet_kws={"sharex": False, "sharey": True},
+    )
+    n_runs = curves.groupby("setting")["seed"].nunique()
+    for name, ax in grid.axes_dict.items():
+        ax.set_title(f"{name} ({n_runs[name]} runs)", fontsize=10)
         ax.set_xlabel((xlabels or {}).get(name, "iteration"))
         ax.set_ylabel("training loss")
+        ax.set_ylim(ylim)
         ax.grid(alpha=0.3)
-    return np.asarray(axes)
+    grid.tight_layout()  # again, now that the labels are final
+    return np.asarray([grid.axes_dict[name] for name in order])
 
 
-def plot_success_rates(rates, ax=None, reference=None):
-    """Success rate of each setting per condition, with its 95 % interval.
+def plot_success_rates(runs, ax=None, reference=None):
+    """Share of runs that solve XOR, per condition and setting, with 95 % intervals.
+
+    Drawn by seaborn's ``pointplot`` from a long-form table of runs, with the
+    Wilson score interval of each group as its error bar.
 
     Parameters
     ----------
-    rates : pandas.DataFrame
-        Columns ``condition``, ``setting``, ``rate``, ``ci_low``, ``ci_high``
-        (as from ``hw04_runs.success_rates``).
+    runs : pandas.DataFrame
+        One row per run, with columns ``condition``, ``setting`` and a boolean
+        ``solved``.
     ax : matplotlib Axes, optional
     reference : dict, optional
         Setting to a rate to mark with a cross on the first condition (e.g.
-        the 16-seed estimate of the main runs).
+        the rate of the main runs).
 
     Returns
     -------
     ax : matplotlib Axes
     """
+    import seaborn as sns
+
+    from hw04_stats import wilson_errorbar
+
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 3.8))
-        fig.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.24)
-    conditions = list(dict.fromkeys(rates["condition"]))
-    settings = list(dict.fromkeys(rates["setting"]))
-    width = 0.8 / len(settings)
-    handles, mark = [], None
-    for j, setting in enumerate(settings):
-        rows = rates[rates["setting"] == setting].set_index("condition")
-        rows = rows.reindex(conditions)
-        x = np.arange(len(conditions)) + (j - (len(settings) - 1) / 2) * width
-        err = [rows["rate"] - rows["ci_low"], rows["ci_high"] - rows["rate"]]
-        handles.append(
-            ax.errorbar(x, rows["rate"], yerr=err, fmt="o", capsize=3, label=setting)
-        )
-        if reference and setting in reference:
-            (mark,) = ax.plot(x[0], reference[setting], "kx", markersize=7)
-            mark.set_label("main runs")
-    if mark is not None:
-        handles.append(mark)
-    ax.set_xticks(np.arange(len(conditions)), conditions, fontsize=8)
+        fig, ax = plt.subplots(figsize=(7.5, 3.6))
+        fig.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.27)
+    settings = list(dict.fromkeys(runs["setting"]))
+    conditions = list(dict.fromkeys(runs["condition"]))
+    sns.pointplot(
+        data=runs.assign(solved=runs["solved"].astype(float)),
+        x="condition",
+        y="solved",
+        hue="setting",
+        order=conditions,
+        hue_order=settings,
+        estimator="mean",
+        errorbar=wilson_errorbar,
+        dodge=0.5,
+        linestyle="none",
+        capsize=0.08,
+        err_kws={"linewidth": 1.2},
+        ax=ax,
+    )
+    if reference:
+        offsets = np.linspace(-0.25, 0.25, len(settings))
+        xs = [offsets[settings.index(s)] for s in reference if s in settings]
+        ys = [reference[s] for s in reference if s in settings]
+        ax.plot(xs, ys, "kx", markersize=7, label="main runs", zorder=5)
+    ax.set_xlabel("")
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("share of runs solving XOR")
+    ax.tick_params(axis="x", labelsize=8)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(
-        handles=handles,
         fontsize=8,
-        ncols=len(handles),
+        ncols=len(settings) + 1,
         loc="upper center",
         bbox_to_anchor=(0.5, -0.12),
         frameon=False,

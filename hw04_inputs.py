@@ -1,0 +1,263 @@
+"""Load and check what the notebook reads: the data folder and the parameters.
+
+Every check raises :class:`HomeworkInputError` with a message that names the
+file or the parameter, what is wrong with it and how to fix it, and hides its
+own frames from IPython's traceback, so a student sees one clear line.
+"""
+
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+DATA_FILES = {
+    "x_train.csv": "x1,x2",
+    "y_train.csv": "y",
+    "x_test.csv": "x1,x2",
+    "y_test.csv": "y",
+}
+REGENERATE = "python data_xor/make_xor_data.py"
+ENGINES = ("batched", "sklearn")
+CACHE_CHOICES = (True, False, "clear")
+
+
+class HomeworkInputError(ValueError):
+    """A data file or a parameter is not what the homework needs."""
+
+
+# --------------------------------------------------------------------------- data
+
+
+def resolve(path):
+    """Return ``path`` as an absolute Path; a relative one is taken from this folder."""
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else HERE / path
+
+
+def load_xor_data(data_dir="data_xor"):
+    """Read and check the four CSV files of an XOR data folder.
+
+    Parameters
+    ----------
+    data_dir : str or Path, default='data_xor'
+        Folder holding x_train.csv, y_train.csv, x_test.csv and y_test.csv; a
+        relative path is taken from the folder of this module.
+
+    Returns
+    -------
+    x_tr_N2, y_tr_N, x_te_N2, y_te_N : ndarray
+        Features of shape (N, 2) (float) and labels of shape (N,) (int, 0 or 1).
+
+    Raises
+    ------
+    HomeworkInputError
+        A file is missing, has the wrong header or columns, holds a NaN or an
+        infinite value, or its labels are not 0 and 1; the message names the
+        file and the fix.
+    """
+    __tracebackhide__ = True  # IPython shows the message, not these frames
+    folder = resolve(data_dir)
+    arrays = {
+        name: _read_csv(folder / name, header) for name, header in DATA_FILES.items()
+    }
+    for split in ("train", "test"):
+        x_path, y_path = folder / f"x_{split}.csv", folder / f"y_{split}.csv"
+        x, y = arrays[x_path.name], arrays[y_path.name]
+        if len(x) != len(y):
+            raise HomeworkInputError(
+                f"{x_path} has {len(x)} rows but {y_path} has {len(y)}; "
+                "each row of features needs one label."
+            )
+        values = set(np.unique(y).tolist())
+        if not values <= {0.0, 1.0}:
+            odd = sorted(values - {0.0, 1.0})[:5]
+            raise HomeworkInputError(
+                f"{y_path} must hold binary labels 0 or 1, but has {odd}."
+            )
+        if split == "train" and len(values) < 2:
+            raise HomeworkInputError(
+                f"{y_path} holds only the label {values.pop():g}; "
+                "training needs both classes."
+            )
+    return (
+        arrays["x_train.csv"],
+        arrays["y_train.csv"].astype(np.int64),
+        arrays["x_test.csv"],
+        arrays["y_test.csv"].astype(np.int64),
+    )
+
+
+def _read_csv(path, header):
+    __tracebackhide__ = True  # IPython shows the message, not these frames
+    if not path.is_file():
+        raise HomeworkInputError(
+            f"Missing data file {path}. Regenerate the shipped XOR data with "
+            f"`{REGENERATE}`, or set data_dir to a folder holding "
+            f"{', '.join(DATA_FILES)}."
+        )
+    with open(path) as f:
+        first = f.readline().strip()
+    if first.replace(" ", "") != header:
+        raise HomeworkInputError(
+            f"{path} must start with the header line '{header}', found '{first}'."
+        )
+    n_cols = len(header.split(","))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an empty file warns; we say so below
+            arr = np.loadtxt(path, skiprows=1, delimiter=",", ndmin=2)
+    except ValueError as err:
+        raise HomeworkInputError(
+            f"{path} is not a CSV of {n_cols} number column(s) under the header "
+            f"'{header}': {err}"
+        ) from None
+    if arr.shape[0] == 0:
+        raise HomeworkInputError(f"{path} has a header but no rows.")
+    if arr.shape[1] != n_cols:
+        raise HomeworkInputError(
+            f"{path} has {arr.shape[1]} column(s) per row, "
+            f"expected {n_cols} ('{header}')."
+        )
+    bad_rows = np.flatnonzero(~np.isfinite(arr).all(axis=1))
+    if bad_rows.size:
+        raise HomeworkInputError(
+            f"{path} has NaN or infinite values, first on data row {bad_rows[0] + 1}; "
+            "every value must be a finite number."
+        )
+    return arr if n_cols > 1 else arr[:, 0]
+
+
+# --------------------------------------------------------------------- parameters
+
+
+def check_seeds(seeds, name="seeds"):
+    """Return ``seeds`` as a list of distinct ints in [0, 2**32); else say why not.
+
+    ``name`` is the parameter the message names.
+    """
+    __tracebackhide__ = True  # IPython shows the message, not these frames
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise HomeworkInputError(
+            f"{name} must be a list of integers such as list(range(16)), got {seeds!r}."
+        )
+    seeds = list(seeds)
+    if not seeds:
+        raise HomeworkInputError(f"{name} is empty; give at least one random seed.")
+    bad = [
+        s for s in seeds if isinstance(s, bool) or not isinstance(s, (int, np.integer))
+    ]
+    if bad:
+        raise HomeworkInputError(f"{name} must be integers; these are not: {bad[:5]}.")
+    seeds = [int(s) for s in seeds]
+    out_of_range = [s for s in seeds if not 0 <= s < 2**32]
+    if out_of_range:
+        raise HomeworkInputError(
+            f"{name} must be between 0 and 2**32 - 1; these are not: "
+            f"{out_of_range[:5]}."
+        )
+    dupes = sorted({s for s in seeds if seeds.count(s) > 1})
+    if dupes:
+        raise HomeworkInputError(f"{name} must be distinct; repeated: {dupes[:5]}.")
+    return seeds
+
+
+def check_results_dir(results_dir):
+    """Create ``results_dir`` if needed and make sure files can be written there."""
+    __tracebackhide__ = True  # IPython shows the message, not these frames
+    folder = resolve(results_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise HomeworkInputError(
+            f"results_dir {folder} is not a writable folder ({err.strerror}); "
+            "choose another results_dir."
+        ) from None
+    return folder
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The notebook's parameters, checked, with the data they point to."""
+
+    seeds: list
+    x_tr_N2: np.ndarray
+    y_tr_N: np.ndarray
+    x_te_N2: np.ndarray
+    y_te_N: np.ndarray
+    results_dir: Path
+    n_jobs: int
+    engine: str
+    appendix: bool
+    appendix_seeds: int
+    cache: object
+
+    @property
+    def cache_dir(self):
+        """Where fitted runs are kept between executions, or None (cache off)."""
+        return self.results_dir / "cache" if self.cache else None
+
+
+def check_parameters(
+    seeds,
+    data_dir,
+    results_dir,
+    n_jobs,
+    engine,
+    appendix=False,
+    appendix_seeds=256,
+    cache=True,
+):
+    """Check the notebook's parameters and load the data; return a :class:`Parameters`.
+
+    Raises
+    ------
+    HomeworkInputError
+        Naming the first parameter (or data file) that is not usable.
+    """
+    __tracebackhide__ = True  # IPython shows the message, not these frames
+    seeds = check_seeds(seeds)
+    if not _is_int(n_jobs) or n_jobs == 0 or n_jobs < -1:
+        raise HomeworkInputError(
+            f"n_jobs must be a positive number of processes, or -1 for all cores; "
+            f"got {n_jobs!r}."
+        )
+    if engine not in ENGINES:
+        raise HomeworkInputError(f"engine must be one of {ENGINES}, got {engine!r}.")
+    if not isinstance(appendix, bool):
+        raise HomeworkInputError(f"appendix must be True or False, got {appendix!r}.")
+    if not _is_int(appendix_seeds) or appendix_seeds < 1:
+        raise HomeworkInputError(
+            "appendix_seeds must be a positive number of seeds per setting, such as "
+            f"256; got {appendix_seeds!r}."
+        )
+    if not any(cache is c for c in CACHE_CHOICES) and cache != "clear":
+        raise HomeworkInputError(
+            f"cache must be True, False or 'clear', got {cache!r}."
+        )
+    return Parameters(
+        seeds,
+        *load_xor_data(data_dir),
+        results_dir=check_results_dir(results_dir),
+        n_jobs=int(n_jobs),
+        engine=engine,
+        appendix=appendix,
+        appendix_seeds=int(appendix_seeds),
+        cache=cache,
+    )
+
+
+def noisy_training_set(noise_sd=0.35, random_state=4):
+    """A noisier XOR training set of the usual size, from the data script."""
+    from data_xor.make_xor_data import make_xor_data
+
+    x_tr_N2, y_tr_N, _, _ = make_xor_data(noise_sd=noise_sd, random_state=random_state)
+    return x_tr_N2, y_tr_N
