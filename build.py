@@ -91,6 +91,24 @@ def ensure_environment(dev):
     sys.exit(result.returncode)
 
 
+def oldest_environment():
+    """``.venv-oldest``, made from requirements-oldest.txt; return its python."""
+    folder = ROOT / ".venv-oldest"
+    python = folder / _venv_python().relative_to(VENV)
+    stamp = folder / "hw04-requirements.txt"
+    wanted = hashlib.sha256((ROOT / "requirements-oldest.txt").read_bytes()).hexdigest()
+    if not (stamp.exists() and stamp.read_text() == wanted):
+        if not python.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q",
+             "-r", str(ROOT / "requirements-oldest.txt")],
+            check=True,
+        )  # fmt: skip
+        stamp.write_text(wanted)
+    return python
+
+
 # ------------------------------------------------------------------ notebook
 
 

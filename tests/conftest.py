@@ -1,32 +1,45 @@
-"""Shared set-up: the repository on sys.path, a headless matplotlib, the data."""
+"""Shared set-up: the repository on sys.path, a headless matplotlib, the data.
+
+The wrapper's and the engine's tests also run in a bare environment with only
+numpy, scipy, scikit-learn and pytest (CI's oldest-scikit-learn check), so the
+heavier imports here are optional.
+"""
 
 import sys
 from pathlib import Path
 
-import matplotlib
+import pytest
 
-matplotlib.use("Agg")
+try:  # headless plots in this process (not in the notebook's kernel)
+    import matplotlib
 
-import nbformat  # noqa: E402
-import pytest  # noqa: E402
-
+    matplotlib.use("Agg")
+except ImportError:
+    pass
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import hw04_runs  # noqa: E402
+import hw04_inputs  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def xor_data():
     """The shipped data: x_tr_N2, y_tr_N, x_te_N2, y_te_N."""
-    return hw04_runs.load_xor_data(ROOT / "data_xor")
+    return hw04_inputs.load_xor_data(ROOT / "data_xor")
 
 
 @pytest.fixture(scope="session")
 def small_xor():
     """200 training points of the shipped data, for fast fits."""
-    x_tr_N2, y_tr_N, _, _ = hw04_runs.load_xor_data(ROOT / "data_xor")
+    x_tr_N2, y_tr_N, _, _ = hw04_inputs.load_xor_data(ROOT / "data_xor")
     return x_tr_N2[:200], y_tr_N[:200]
+
+
+def homework_settings():
+    """The four settings as the notebook's settings cell defines them."""
+    import benchmark
+
+    return benchmark.homework_settings()
 
 
 def execute(tmp_path, **parameters):
@@ -45,6 +58,8 @@ def execute(tmp_path, **parameters):
         kernel_name=build.kernel_name(),
         progress_bar=False,
     )
+    import nbformat
+
     return nbformat.read(out, as_version=4)
 
 

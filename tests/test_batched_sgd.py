@@ -10,10 +10,16 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 
 import batched_sgd
-import hw04_runs
+import sklearn_compat
+from conftest import homework_settings
+
+pytestmark = pytest.mark.skipif(
+    sklearn_compat.engine_unverified_reason() is not None,
+    reason="the batched engine declines this scikit-learn (see test_versions.py)",
+)
 
 # The homework's SGD configuration, all but the activation.
-HOMEWORK_SGD = hw04_runs.homework_settings()["sgd-relu"].get_params()
+HOMEWORK_SGD = homework_settings()["sgd-relu"].get_params()
 del HOMEWORK_SGD["activation"]
 
 
@@ -27,7 +33,7 @@ def sklearn_fit(estimator, X, y, seed):
 
 
 def assert_identical(ours, ref):
-    assert hw04_runs._differences(ours, ref) == []
+    assert batched_sgd.differences(ours, ref) == []
     assert [float(v) for v in ours.loss_curve_] == [float(v) for v in ref.loss_curve_]
     assert ours._optimizer.learning_rate == ref._optimizer.learning_rate
     for a, b in zip(ours._optimizer.velocities, ref._optimizer.velocities):
@@ -106,7 +112,7 @@ def test_results_do_not_depend_on_the_other_seeds_in_the_batch(small_xor):
     est = MLPClassifier(**(HOMEWORK_SGD | {"max_iter": 15}))
     alone, _ = batched_sgd.fit_sgd_lockstep(est, X, y, [9])
     together, _ = batched_sgd.fit_sgd_lockstep(est, X, y, [3, 9, 4])
-    assert hw04_runs._differences(alone[0], together[1]) == []
+    assert batched_sgd.differences(alone[0], together[1]) == []
 
 
 def test_fitted_estimators_work_like_sklearns(small_xor):
@@ -121,7 +127,7 @@ def test_fitted_estimators_work_like_sklearns(small_xor):
         warnings.simplefilter("ignore")
         clf.partial_fit(X, y)
         ref.partial_fit(X, y)
-    assert hw04_runs._differences(clf, ref) == []
+    assert batched_sgd.differences(clf, ref) == []
 
 
 @pytest.mark.parametrize(
@@ -140,7 +146,7 @@ def test_unsupported_options_fall_back_to_sklearn_with_a_message(
     with pytest.warns(batched_sgd.EngineFallbackWarning, match=reason):
         fits, warned = batched_sgd.fit_sgd_lockstep(est, X, y, [0, 1])
     for seed, clf in zip([0, 1], fits):
-        assert hw04_runs._differences(clf, sklearn_fit(est, X, y, seed)[0]) == []
+        assert batched_sgd.differences(clf, sklearn_fit(est, X, y, seed)[0]) == []
 
 
 def test_more_than_two_classes_fall_back(small_xor):

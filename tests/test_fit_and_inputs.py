@@ -1,17 +1,22 @@
-"""Parameters, sweeps over processes, the exactness check and the summaries."""
+"""Parameters, one call per setting (engines, processes, cache), and the rules."""
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 import batched_sgd
-import hw04_runs
+import hw04_inputs
+import hw04_stats as stats
+from conftest import homework_settings
 
 
 def settings():
     """The homework's four settings, SGD cut to 30 epochs for speed."""
-    out = list(hw04_runs.homework_settings().values())
-    return out[:2] + [est.set_params(max_iter=30) for est in out[2:]]
+    out = homework_settings()
+    for name in ("sgd-relu", "sgd-logistic"):
+        out[name] = out[name].set_params(max_iter=30)
+    return out
 
 
 @pytest.mark.parametrize(
@@ -27,21 +32,22 @@ def settings():
     ],
 )
 def test_bad_seeds_say_what_is_wrong(seeds, message):
-    with pytest.raises(hw04_runs.HomeworkInputError, match=message):
-        hw04_runs.check_seeds(seeds)
+    with pytest.raises(hw04_inputs.HomeworkInputError, match=message):
+        hw04_inputs.check_seeds(seeds)
 
 
 def test_seed_lists_are_normalised():
-    assert hw04_runs.check_seeds(range(3)) == [0, 1, 2]
-    assert hw04_runs.check_seeds(np.arange(2)) == [0, 1]
+    assert hw04_inputs.check_seeds(range(3)) == [0, 1, 2]
+    assert hw04_inputs.check_seeds(np.arange(2)) == [0, 1]
 
 
-def test_check_parameters_returns_data_and_folders(tmp_path):
-    params = hw04_runs.check_parameters(
+def test_check_parameters_returns_a_named_record(tmp_path):
+    params = hw04_inputs.check_parameters(
         [0, 1], "data_xor", tmp_path / "out", -1, "batched", True
     )
-    assert (tmp_path / "out").is_dir() and params["results_dir"] == tmp_path / "out"
-    assert params["data"][0].shape == (1000, 2) and params["seeds"] == [0, 1]
+    assert (tmp_path / "out").is_dir() and params.results_dir == tmp_path / "out"
+    assert params.x_tr_N2.shape == (1000, 2) and params.seeds == [0, 1]
+    assert params.cache_dir == tmp_path / "out" / "cache"
 
 
 @pytest.mark.parametrize(
@@ -51,6 +57,9 @@ def test_check_parameters_returns_data_and_folders(tmp_path):
         ({"n_jobs": "2"}, "n_jobs must be a positive number"),
         ({"engine": "fast"}, "engine must be one of"),
         ({"appendix": "yes"}, "appendix must be True or False"),
+        ({"appendix_seeds": 0}, "appendix_seeds must be a positive number"),
+        ({"appendix_seeds": 2.5}, "appendix_seeds must be a positive number"),
+        ({"cache": "yes"}, "cache must be True, False or 'clear'"),
         ({"data_dir": "no_such_folder"}, r"Missing data file .*no_such_folder"),
     ],
 )
@@ -63,52 +72,52 @@ def test_bad_parameters_say_what_is_wrong(tmp_path, kwargs, message):
         engine="batched",
         appendix=False,
     )
-    with pytest.raises(hw04_runs.HomeworkInputError, match=message):
-        hw04_runs.check_parameters(**(args | kwargs))
+    with pytest.raises(hw04_inputs.HomeworkInputError, match=message):
+        hw04_inputs.check_parameters(**(args | kwargs))
 
 
 def test_unwritable_results_dir_is_named(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("")
-    with pytest.raises(hw04_runs.HomeworkInputError, match="not a writable folder"):
-        hw04_runs.check_results_dir(blocker / "results")
+    with pytest.raises(hw04_inputs.HomeworkInputError, match="not a writable folder"):
+        hw04_inputs.check_results_dir(blocker / "results")
 
 
-def run_records(runs):
-    return {
-        (name, r.seed): (
-            [c.tobytes() for c in r.clf.coefs_ + r.clf.intercepts_],
-            [float(v) for v in r.loss_curve],
-            r.n_iter,
-            r.converged,
+def bits(estimators):
+    return [
+        (
+            [a.tobytes() for a in clf.coefs_ + clf.intercepts_],
+            [float(v) for v in clf.loss_curve_],
+            clf.n_iter_,
+            stats.converged(clf),
         )
-        for name, rs in runs.items()
-        for r in rs
-    }
+        for clf in estimators
+    ]
 
 
-def test_sweep_is_identical_sequential_parallel_and_across_engines(small_xor):
+def fit(est, X, y, seeds, **kw):
+    return batched_sgd.fit_seeds(est, X, y, seeds, progress=False, **kw)
+
+
+@pytest.mark.parametrize("name", ["lbfgs-logistic", "sgd-relu", "sgd-logistic"])
+def test_fit_seeds_is_the_list_comprehension_for_any_engine_and_n_jobs(small_xor, name):
     X, y = small_xor
-    seeds = [0, 1, 5]
-    one = hw04_runs.run_sweep(settings(), X, y, seeds, n_jobs=1, progress=False)
-    two = hw04_runs.run_sweep(settings(), X, y, seeds, n_jobs=2, progress=False)
-    plain = hw04_runs.run_sweep(
-        settings(), X, y, seeds, n_jobs=2, engine="sklearn", progress=False
-    )
-    assert run_records(one) == run_records(two) == run_records(plain)
-    assert list(one) == ["lbfgs-relu", "lbfgs-logistic", "sgd-relu", "sgd-logistic"]
-    assert [r.seed for r in one["sgd-relu"]] == seeds
-    assert {r.engine for r in one["sgd-relu"]} == {"batched"}
-    assert {r.engine for r in plain["sgd-relu"]} == {"sklearn"}
+    est, seeds = settings()[name], [0, 1, 5]
+    plain = [clone(est).set_params(random_state=s).fit(X, y) for s in seeds]
+    for engine in ("batched", "sklearn"):
+        for n_jobs in (1, 2):
+            fits = fit(est, X, y, seeds, engine=engine, n_jobs=n_jobs)
+            assert bits(fits.estimators) == bits(plain), (engine, n_jobs)
+            assert [c.random_state for c in fits.estimators] == seeds
+    batched = fit(est, X, y, seeds)
+    assert batched.engine == ("batched" if name.startswith("sgd") else "sklearn")
 
 
-def test_check_finds_the_engine_exact(small_xor):
+def test_the_check_finds_the_engine_exact(small_xor):
     X, y = small_xor
-    runs, checks = hw04_runs.run_checked_sweep(
-        settings()[2:], X, y, [0, 1], n_jobs=1, progress=False
-    )
-    assert checks["setting"].tolist() == ["sgd-relu", "sgd-logistic"]
-    assert checks["identical"].all()
+    fits = fit(settings()["sgd-relu"], X, y, [0, 1], n_jobs=1)
+    assert fits.check.identical and fits.check.differs == ""
+    assert fits.check.n_iter == min(c.n_iter_ for c in fits.estimators)
 
 
 def test_a_mismatch_is_reported_and_the_setting_rerun_with_sklearn(
@@ -124,68 +133,169 @@ def test_a_mismatch_is_reported_and_the_setting_rerun_with_sklearn(
         return fits, warned
 
     monkeypatch.setattr(batched_sgd, "fit_sgd_lockstep", off_by_one_ulp)
-    runs, checks = hw04_runs.run_checked_sweep(
-        settings()[2:3], X, y, [0, 1], n_jobs=1, progress=False
-    )
+    est = settings()["sgd-relu"]
+    fits = fit(est, X, y, [0, 1], n_jobs=1)
     out = capsys.readouterr().out
     assert out.count("\n") == 1
-    assert "batched engine differs from sklearn for sgd-relu" in out
-    assert "rerunning sgd-relu with sklearn's own fit" in out
-    assert checks["identical"].tolist() == [False]
-    assert checks["differs"].iloc[0] == "coefs_"
-    assert {r.engine for r in runs["sgd-relu"]} == {"sklearn"}
-    reference = hw04_runs.run_sweep(
-        settings()[2:3], X, y, [0, 1], n_jobs=1, engine="sklearn", progress=False
+    assert "batched engine differs from sklearn for seed" in out
+    assert "training every seed again with sklearn's own fit" in out
+    assert not fits.check.identical and fits.check.differs == "coefs_"
+    assert fits.engine == "sklearn"
+    reference = fit(est, X, y, [0, 1], engine="sklearn", n_jobs=1)
+    assert bits(fits.estimators) == bits(reference.estimators)
+
+
+def test_an_unverified_sklearn_release_is_declined_before_training(
+    small_xor, monkeypatch
+):
+    X, y = small_xor
+    monkeypatch.setattr(
+        batched_sgd.sklearn_compat, "ENGINE_VERIFIED", {(0, 1)}, raising=True
     )
-    assert run_records(runs) == run_records(reference)
+
+    def no_lockstep(*args):
+        raise AssertionError("the lockstep engine must not run")
+
+    monkeypatch.setattr(batched_sgd, "fit_sgd_lockstep", no_lockstep)
+    with pytest.warns(batched_sgd.EngineFallbackWarning, match="verified bit for bit"):
+        fits = fit(settings()["sgd-relu"], X, y, [0], n_jobs=1)
+    assert fits.engine == "sklearn"
 
 
-def toy_table():
-    rows = []
-    outcomes = {0: (0.0, 0.0002), 1: (0.25, 0.3466), 2: (0.25, 0.3470), 3: (0.3, 0.6)}
-    for seed, (err, loss) in outcomes.items():
-        rows.append(
-            dict(
-                setting="sgd-relu",
-                solver="sgd",
-                activation="relu",
-                seed=seed,
-                n_iter=100 + seed,
-                converged=seed != 2,
-                final_loss=loss,
-                train_error=err,
-                test_error=err,
-                fit_seconds=0.1,
-            )
-        )
-    return pd.DataFrame(rows)
+# ------------------------------------------------------------------------ cache
 
 
-def test_summary_groups_failed_runs_by_plateau():
-    s = hw04_runs.summarize(toy_table(), "sgd-relu")
-    assert s["zero_seeds"] == [0] and s["frac_zero"] == 0.25
-    plateau, lone = s["others"]
-    assert plateau["seeds"] == [1, 2] and plateau["n_cut_off"] == 1
-    assert "two quadrants fitted" in plateau["plateau"]
-    assert lone == {
-        "plateau": None,
-        "seeds": [3],
-        "train_error": (0.3, 0.3),
-        "final_loss": (0.6, 0.6),
-        "n_cut_off": 0,
+class Trainings:
+    """Counts the fits that really train, behind the cache."""
+
+    def __init__(self, monkeypatch):
+        self.count = 0
+        real = batched_sgd._fit_chunk
+
+        def counted(*args):
+            self.count += 1
+            return real(*args)
+
+        monkeypatch.setattr(batched_sgd, "_fit_chunk", counted)
+
+
+@pytest.fixture
+def cached(tmp_path, small_xor, monkeypatch):
+    """A cache holding one SGD setting's runs, and a counter of fresh trainings."""
+    X, y = small_xor
+    memory = batched_sgd.open_cache(tmp_path / "cache")
+    est = settings()["sgd-logistic"].set_params(max_iter=10)
+    first = fit(est, X, y, [0, 1], n_jobs=1, memory=memory)
+    assert first.n_from_cache == 0
+    return memory, est, first, Trainings(monkeypatch)
+
+
+def test_an_unchanged_rerun_trains_nothing(cached, small_xor):
+    memory, est, first, trainings = cached
+    again = fit(est, *small_xor, [0, 1], n_jobs=1, memory=memory)
+    assert trainings.count == 0 and again.n_from_cache == 2
+    assert bits(again.estimators) == bits(first.estimators)
+    assert again.check == first.check and again.fit_seconds == first.fit_seconds
+
+
+def test_n_jobs_is_not_part_of_the_key(cached, small_xor):
+    memory, est, _, trainings = cached
+    assert fit(est, *small_xor, [0, 1], n_jobs=2, memory=memory).n_from_cache == 2
+    assert trainings.count == 0
+
+
+@pytest.mark.parametrize("change", ["data", "parameter", "seeds", "engine"])
+def test_each_change_of_an_input_trains_again(cached, small_xor, change):
+    memory, est, _, trainings = cached
+    X, y, seeds, engine = *small_xor, [0, 1], "batched"
+    if change == "data":
+        X = X.copy()
+        X[0, 0] = np.nextafter(X[0, 0], np.inf)  # one bit of one value
+    elif change == "parameter":
+        est = clone(est).set_params(alpha=2e-4)
+    elif change == "seeds":
+        seeds = [0, 2]
+    else:
+        engine = "sklearn"
+    fits = fit(est, X, y, seeds, engine=engine, n_jobs=1, memory=memory)
+    assert fits.n_from_cache == 0 and trainings.count > 0
+
+
+@pytest.mark.parametrize("what", ["scikit-learn", "numpy", "scipy", "sources"])
+def test_library_versions_and_sources_are_in_the_key(
+    cached, small_xor, monkeypatch, what
+):
+    memory, est, _, trainings = cached
+    real = batched_sgd.environment_key()
+    monkeypatch.setattr(
+        batched_sgd, "environment_key", lambda: real | {what: real[what] + "+1"}
+    )
+    assert fit(est, *small_xor, [0, 1], n_jobs=1, memory=memory).n_from_cache == 0
+    assert trainings.count > 0
+
+
+def test_the_source_digest_covers_engine_wrapper_and_compat_layer():
+    assert set(batched_sgd._SOURCES) == {
+        "batched_sgd.py",
+        "MLPClassifierWithSolverLBFGS.py",
+        "sklearn_compat.py",
     }
-    assert s["iter_mean"] == 101.5 and s["n_converged"] == 3
 
 
-def test_wilson_interval_matches_the_textbook_values():
-    low, high = hw04_runs.wilson_interval(4, 16)
-    assert (round(low, 4), round(high, 4)) == (0.1018, 0.4950)
-    assert hw04_runs.wilson_interval(0, 10)[0] == 0.0
-    assert hw04_runs.wilson_interval(10, 10)[1] == 1.0
+def test_clear_empties_the_cache(cached, small_xor, tmp_path):
+    memory, est, _, trainings = cached
+    cleared = batched_sgd.open_cache(tmp_path / "cache", clear=True)
+    assert fit(est, *small_xor, [0, 1], n_jobs=1, memory=cleared).n_from_cache == 0
+    assert trainings.count > 0
 
 
-def test_run_lines_one_per_run():
-    lines = hw04_runs.run_lines(toy_table(), "sgd-relu").splitlines()
-    assert len(lines) == 4
-    assert lines[0].startswith("run  1/4  seed   0") and "epochs" in lines[0]
-    assert "NOT converged" in lines[2] and "train error 0.250" in lines[2]
+def test_no_cache_trains_every_time(small_xor, monkeypatch):
+    trainings = Trainings(monkeypatch)
+    est = settings()["sgd-relu"].set_params(max_iter=5)
+    fit(est, *small_xor, [0], n_jobs=1, memory=batched_sgd.open_cache(None))
+    fit(est, *small_xor, [0], n_jobs=1, memory=None)
+    assert trainings.count == 2
+
+
+# ------------------------------------------------------------------------ rules
+
+
+def test_solved_is_the_xor_rules_error_plus_five_points():
+    assert stats.solved(0.0, 0.0) and stats.solved(0.05, 0.0)
+    assert not stats.solved(0.051, 0.0)
+    assert stats.solved(0.028, 0.005) and not stats.solved(0.25, 0.0)
+
+
+def test_xor_rule_error_counts_points_across_the_axes():
+    x_N2 = np.array([[1.0, 1.0], [-1.0, 1.0], [0.1, -0.2], [-0.5, -0.5]])
+    assert stats.xor_rule_error(x_N2, np.array([1, 0, 0, 1])) == 0.0
+    assert stats.xor_rule_error(x_N2, np.array([1, 0, 1, 1])) == 0.25
+
+
+def test_outcome_counts_group_failed_runs_by_plateau():
+    rows = pd.DataFrame(
+        {
+            "seed": [0, 1, 2, 3],
+            "solved": [True, False, False, False],
+            "converged": [True, True, False, True],
+            "final_loss": [0.0002, 0.3466, 0.3470, 0.6],
+            "train_error": [0.0, 0.25, 0.25, 0.3],
+        }
+    )
+    table = stats.outcome_counts(rows)
+    assert table.index.tolist() == [
+        "two quadrants fitted, two at p = 0.5",
+        "solved",
+        "other",
+    ]
+    first = table.iloc[0]
+    assert (first["runs"], first["converged"], first["seeds"]) == (2, 1, "1, 2")
+
+
+def test_success_table_gives_wilson_intervals():
+    runs = pd.DataFrame({"s": ["a"] * 16, "solved": [True] * 4 + [False] * 12})
+    row = stats.success_table(runs, ["s"]).iloc[0]
+    assert (row["solved"], row["runs"], row["rate"]) == (4, 16, 0.25)
+    assert (round(row["ci_low"], 4), round(row["ci_high"], 4)) == (0.1018, 0.4950)
+    assert stats.wilson_interval(0, 10)[0] == 0.0
+    assert stats.wilson_interval(10, 10)[1] == 1.0

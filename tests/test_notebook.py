@@ -51,9 +51,23 @@ def test_parameters_cell_is_tagged_and_right_after_the_imports():
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "import" in code[0].source
     assert code[1].metadata.get("tags") == ["parameters"]
-    for name in ("seeds", "data_dir", "results_dir", "n_jobs", "engine", "appendix"):
+    names = ("seeds", "data_dir", "results_dir", "n_jobs", "engine", "appendix",
+             "appendix_seeds", "cache")  # fmt: skip
+    for name in names:
         line = next(t for t in code[1].source.splitlines() if t.startswith(name + " "))
         assert "  # " in line, f"parameter {name} has no comment"
+
+
+def answer_after(nb, heading):
+    """The Markdown answer cell that follows the code under ``heading``."""
+    inside = False
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
+            inside = cell.source.startswith(heading)
+            continue
+        if inside and cell.cell_type == "markdown":
+            return cell.source
+    return ""
 
 
 def test_every_question_part_is_answered(default_run):
@@ -62,12 +76,61 @@ def test_every_question_part_is_answered(default_run):
     for heading in PART_HEADINGS:
         assert any(s.startswith(heading) for s in sources), heading
         assert outputs_after(nb, heading).strip() or images_after(nb, heading), heading
+        if heading[-2] in "bc":
+            assert answer_after(nb, heading).startswith("**Answer.**"), heading
     for problem in "1234":
         assert images_after(nb, f"### {problem}(a)") == 1
-        assert re.search(r"\*\*\d+ of 16 runs", outputs_after(nb, f"### {problem}(b)"))
+        text = outputs_after(nb, f"### {problem}(b)")
+        assert re.search(r"\d+ of 16 runs solve the training set", text)
     assert images_after(nb, "### 5(a)") == 1
-    assert "Three experiments would settle it" in outputs_after(nb, "### 5(c) Is")
-    assert "**(1) Many seeds.** With 256 seeds" in outputs_after(nb, "### 5(c), ans")
+    assert "Solved more often, pooled over both solvers:" in outputs_after(
+        nb, "### 5(b)"
+    )
+    assert "95 % intervals overlap for" in outputs_after(nb, "### 5(c) Is")
+    assert "256 seeds:" in outputs_after(nb, "### 5(c), ans")
+
+
+def test_the_notebook_runs_the_grid_itself():
+    nb = nbformat.read(ROOT / "hw04.ipynb", as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    loop = next(
+        c.source
+        for c in nb.cells
+        if c.cell_type == "code" and "for name, est in settings.items():" in c.source
+    )
+    for piece in ("batched_sgd.fit_seeds(", "zero_one_loss(y_tr_N", "n_iter_",
+                  "stats.converged(clf)", "clf.loss_", "rows.append("):  # fmt: skip
+        assert piece in loop, piece
+    local = set(re.findall(r"^(?:import|from) (\w+)", code, flags=re.M))
+    ours = {p.stem for p in ROOT.glob("*.py")}
+    assert local & ours == {
+        "MLPClassifierWithSolverLBFGS",
+        "viz_tools_for_binary_classifier",
+        "batched_sgd",
+        "hw04_inputs",
+        "hw04_stats",
+    }
+
+
+def test_one_solved_rule_in_code_and_text():
+    import hw04_stats
+
+    nb = nbformat.read(ROOT / "hw04.ipynb", as_version=4)
+    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    flat = [" ".join(m.split()) for m in markdown]
+    rule = (
+        "solves** the training set when its training error is at most the XOR "
+        "rule's own error on those points plus five percentage points"
+    )
+    assert hw04_stats.SOLVED_SLACK == 0.05  # "five percentage points"
+    assert sum(rule in m for m in flat) == 1
+    appendix = next(m for m in flat if m.startswith("## Appendix"))
+    assert "solved by the rule stated at the top (`stats.solved`)" in appendix
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    appendix_code = next(c for c in code if "experiments = " in c)
+    assert "stats.solved(error, exp_rule_error)" in appendix_code
+    for source in code:
+        assert not re.search(r"train_error\W*\s*(<=|==|<|>=|>)\s*[\d.]", source)
 
 
 def test_one_line_per_run_and_the_runs_table_is_saved(default_run):
@@ -99,17 +162,19 @@ def test_no_warning_or_chatter_in_any_output(default_run):
 
 def test_exactness_check_refits_one_run_per_sgd_setting(default_run):
     nb, _ = default_run
-    sweep = next(c for c in nb.cells if "run_checked_sweep" in c.source)
-    text = "\n".join(text_of(o) for o in sweep.outputs)
-    assert "identical **bit for bit**" in text
-    rows = [t for t in text.splitlines() if t.startswith("| sgd-")]
-    assert [r.split(" | ")[0] for r in rows] == ["| sgd-relu", "| sgd-logistic"]
-    assert all(" | yes | - |" in r for r in rows)
+    cell = next(c for c in nb.cells if c.source.startswith("checked = "))
+    text = "\n".join(text_of(o) for o in cell.outputs)
+    rows = [t.split() for t in text.splitlines() if t.startswith("sgd-")]
+    assert [r[0] for r in rows] == ["sgd-relu", "sgd-logistic"]
+    assert all(r[3] == "True" for r in rows)
 
 
 def mask(text):
-    """Blank out what changes from run to run: timings."""
-    return re.sub(r"\d+\.\d+ s\b", "<time> s", text)
+    """Blank out what changes from run to run: timings, and what the cache held."""
+    text = re.sub(r"\d+\.\d+ s\b", "<time> s", text)
+    text = re.sub(r"\d+ of (\d+) runs came from the cache", r"<n> of \1 runs came "
+                  "from the cache", text)  # fmt: skip
+    return text.replace(", all from the cache.", ".")
 
 
 def without_timing_column(html):
@@ -162,13 +227,13 @@ def test_rerun_with_other_seeds_and_other_data(tmp_path):
         text_of(o) for c in nb.cells if c.cell_type == "code" for o in c.outputs
     )
     assert f"from {data_dir}; 3 seeds per setting" in everything
-    assert "Trained 4 setting(s) x 3 seeds" in everything
+    assert "Trained 4 settings x 3 seeds" in everything
     for problem in "1234":
         text = outputs_after(nb, f"## Problem {problem}")
         seeds = re.findall(r"seed +(\d+)", text)
         assert seeds == ["16", "17", "18"]
         answer = outputs_after(nb, f"### {problem}(b)")
-        assert re.search(r"\*\*\d of 3 runs", answer)
+        assert re.search(r"\d of 3 runs solve the training set", answer)
     assert "Appendix skipped" in outputs_after(nb, "### 5(c), ans")
     import pandas as pd
 
@@ -193,22 +258,34 @@ def test_bad_parameters_stop_at_the_check_with_a_clear_message(tmp_path):
     assert len(failed) == 1 and "check_parameters" in "".join(failed[0]["source"])
 
 
-def test_notebook_settings_are_the_homeworks():
-    """The configuration the notebook spells out is the one scripts and tests use."""
-    import hw04_runs
+def test_appendix_seeds_is_checked_with_the_other_parameters(tmp_path):
+    import papermill
 
-    nb = nbformat.read(ROOT / "hw04.ipynb", as_version=4)
-    cell = next(
-        c for c in nb.cells if c.cell_type == "code" and "settings = {" in c.source
-    )
-    namespace = {}
-    exec(
-        "from sklearn.neural_network import MLPClassifier\n"
-        "from MLPClassifierWithSolverLBFGS import MLPClassifierLBFGS\n" + cell.source,
-        namespace,
-    )
-    reference = hw04_runs.homework_settings()
-    assert list(namespace["settings"]) == list(reference)
-    for name, est in namespace["settings"].items():
-        assert type(est) is type(reference[name])
-        assert est.get_params() == reference[name].get_params()
+    with pytest.raises(papermill.PapermillExecutionError) as err:
+        execute(tmp_path, appendix_seeds=0)
+    assert err.value.ename == "HomeworkInputError"
+    assert "appendix_seeds must be a positive number" in err.value.evalue
+    nb = json.loads((tmp_path / "hw04.ipynb").read_text())
+    ran = [c for c in nb["cells"] if c["cell_type"] == "code" and c["outputs"]]
+    assert "check_parameters" in "".join(ran[-1]["source"])
+
+
+def test_notebook_settings_are_the_homeworks():
+    from conftest import homework_settings
+
+    settings = homework_settings()
+    assert list(settings) == ["lbfgs-relu", "lbfgs-logistic", "sgd-relu",
+                              "sgd-logistic"]  # fmt: skip
+    common = {"hidden_layer_sizes": [2], "alpha": 1e-4}
+    lbfgs = common | {"max_iter": 200, "tol": 1e-6}
+    sgd = common | {"batch_size": 10, "max_iter": 400, "tol": 1e-8,
+                    "learning_rate": "adaptive", "learning_rate_init": 0.1,
+                    "momentum": 0.0}  # fmt: skip
+    for name, est in settings.items():
+        solver, activation = name.split("-")
+        expected = (lbfgs if solver == "lbfgs" else sgd) | {"activation": activation}
+        params = est.get_params()
+        assert {k: params[k] for k in expected} == expected, name
+        assert est.solver == solver
+    assert type(settings["lbfgs-relu"]).__name__ == "MLPClassifierLBFGS"
+    assert type(settings["sgd-relu"]).__name__ == "MLPClassifier"

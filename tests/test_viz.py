@@ -95,29 +95,49 @@ def test_probability_grid_one_panel_per_run_with_one_colorbar(fitted, small_xor)
     assert len(fig.axes) == 4 + 1  # 2x2 grid (one hidden) and the colour bar
 
 
-def test_loss_curves_one_line_per_run_on_shared_axes():
-    curves = {"s1": [[1.0, 0.5, 0.2], [0.9, 0.8]], "s2": [[0.7, 0.1]] * 3}
+def test_loss_curves_one_line_per_run_one_panel_per_setting():
+    import pandas as pd
+
+    curves = pd.DataFrame(
+        [
+            {"setting": name, "seed": seed, "iteration": i, "loss": loss}
+            for name, runs in {
+                "s1": {0: [1.0, 0.5, 0.2], 1: [0.9, 0.8]},
+                "s2": {0: [0.7, 0.1], 1: [0.7, 0.1], 2: [0.6, 0.2]},
+            }.items()
+            for seed, curve in runs.items()
+            for i, loss in enumerate(curve)
+        ]
+    )
     axes = viz.plot_loss_curves(curves, xlabels={"s1": "epoch"})
     assert [len(ax.get_lines()) for ax in axes] == [2, 3]
     assert all(ax.get_ylim() == (0.0, 1.0) for ax in axes)
     assert axes[0].get_xlabel() == "epoch" and axes[1].get_xlabel() == "iteration"
     assert axes[0].get_title() == "s1 (2 runs)"
-    np.testing.assert_array_equal(axes[0].get_lines()[0].get_ydata(), [1.0, 0.5, 0.2])
+    drawn = sorted(tuple(line.get_ydata()) for line in axes[0].get_lines())
+    assert drawn == [(0.9, 0.8), (1.0, 0.5, 0.2)]
 
 
-def test_success_rates_plot_draws_each_setting_with_its_interval():
+def test_success_rates_plot_draws_each_setting_with_its_wilson_interval():
     import pandas as pd
 
-    rates = pd.DataFrame(
+    import hw04_stats
+
+    runs = pd.DataFrame(
         {
-            "condition": ["c1", "c1", "c2", "c2"],
-            "setting": ["a", "b", "a", "b"],
-            "rate": [0.2, 0.5, 0.3, 0.6],
-            "ci_low": [0.1, 0.4, 0.2, 0.5],
-            "ci_high": [0.3, 0.6, 0.4, 0.7],
+            "condition": ["c1"] * 8 + ["c2"] * 8,
+            "setting": (["a"] * 4 + ["b"] * 4) * 2,
+            "solved": [True, False, False, False, True, True, False, False] * 2,
         }
     )
-    ax = viz.plot_success_rates(rates, reference={"a": 0.25})
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["a", "b", "main runs"]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["c1", "c2"]
+    ax = viz.plot_success_rates(runs, reference={"a": 0.25})
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["a", "b", "main runs"]
+    low, high = hw04_stats.wilson_interval(1, 4)
+    spans = {
+        (round(np.nanmin(line.get_ydata()), 6), round(np.nanmax(line.get_ydata()), 6))
+        for line in ax.get_lines()
+        if len(line.get_ydata()) > 2  # an error bar with its caps
+    }
+    assert (round(low, 6), round(high, 6)) in spans
+    assert ax.get_ylabel() == "share of runs solving XOR"
