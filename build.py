@@ -55,9 +55,19 @@ def _stamp(dev):
     return f"{'dev' if dev else 'run'}:{digest}"
 
 
-def _venv_python():
+def _venv_python(folder=VENV):
     sub = "Scripts/python.exe" if os.name == "nt" else "bin/python"
-    return VENV / sub
+    return folder / sub
+
+
+def _fill_venv(folder, requirements):
+    """Make the virtual environment ``folder`` if needed and pip-install the pins."""
+    python = _venv_python(folder)
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "-r", str(requirements)], check=True)
+    return python
 
 
 def ensure_environment(dev):
@@ -76,16 +86,12 @@ def ensure_environment(dev):
     stamps = stamp_file.read_text().split() if stamp_file.exists() else []
     wanted = _stamp(dev)
     if wanted not in stamps and not (not dev and _stamp(True) in stamps):
-        if not python.exists():
-            print(f"Making a virtual environment in {VENV} ...", flush=True)
-            subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         print(
-            f"Installing the pinned packages of {_requirements(dev).name} "
-            "(first run only, a minute or two) ...",
+            f"Installing the pinned packages of {_requirements(dev).name} into "
+            f"{VENV.name} (first run only, a minute or two) ...",
             flush=True,
         )
-        pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check"]
-        subprocess.run([*pip, "-q", "-r", str(_requirements(dev))], check=True)
+        _fill_venv(VENV, _requirements(dev))
         stamp_file.write_text(" ".join([*stamps, wanted]))
     result = subprocess.run([str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
     sys.exit(result.returncode)
@@ -94,17 +100,11 @@ def ensure_environment(dev):
 def oldest_environment():
     """``.venv-oldest``, made from requirements-oldest.txt; return its python."""
     folder = ROOT / ".venv-oldest"
-    python = folder / _venv_python().relative_to(VENV)
+    python = _venv_python(folder)
     stamp = folder / "hw04-requirements.txt"
     wanted = hashlib.sha256((ROOT / "requirements-oldest.txt").read_bytes()).hexdigest()
     if not (stamp.exists() and stamp.read_text() == wanted):
-        if not python.exists():
-            subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q",
-             "-r", str(ROOT / "requirements-oldest.txt")],
-            check=True,
-        )  # fmt: skip
+        _fill_venv(folder, ROOT / "requirements-oldest.txt")
         stamp.write_text(wanted)
     return python
 

@@ -21,7 +21,6 @@ DATA_FILES = {
 }
 REGENERATE = "python data_xor/make_xor_data.py"
 ENGINES = ("batched", "sklearn")
-CACHE_CHOICES = (True, False, "clear")
 
 
 class HomeworkInputError(ValueError):
@@ -133,6 +132,10 @@ def _read_csv(path, header):
 # --------------------------------------------------------------------- parameters
 
 
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def check_seeds(seeds, name="seeds"):
     """Return ``seeds`` as a list of distinct ints in [0, 2**32); else say why not.
 
@@ -146,9 +149,7 @@ def check_seeds(seeds, name="seeds"):
     seeds = list(seeds)
     if not seeds:
         raise HomeworkInputError(f"{name} is empty; give at least one random seed.")
-    bad = [
-        s for s in seeds if isinstance(s, bool) or not isinstance(s, (int, np.integer))
-    ]
+    bad = [s for s in seeds if not _is_int(s)]
     if bad:
         raise HomeworkInputError(f"{name} must be integers; these are not: {bad[:5]}.")
     seeds = [int(s) for s in seeds]
@@ -178,10 +179,6 @@ def check_results_dir(results_dir):
             "choose another results_dir."
         ) from None
     return folder
-
-
-def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -239,7 +236,7 @@ def check_parameters(
             "appendix_seeds must be a positive number of seeds per setting, such as "
             f"256; got {appendix_seeds!r}."
         )
-    if not any(cache is c for c in CACHE_CHOICES) and cache != "clear":
+    if not (cache is True or cache is False or cache == "clear"):
         raise HomeworkInputError(
             f"cache must be True, False or 'clear', got {cache!r}."
         )
