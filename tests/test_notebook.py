@@ -169,6 +169,18 @@ def test_exactness_check_refits_one_run_per_sgd_setting(default_run):
     assert all(r[3] == "True" for r in rows)
 
 
+def test_a_loop_of_fits_leaves_one_block_of_summary_lines(default_run):
+    nb, _ = default_run
+    for marker, n_lines in (("for name, est in settings.items():", 4),
+                            ("for exp in experiments.itertuples():", 16)):  # fmt: skip
+        cell = next(c for c in nb.cells if marker in c.source)
+        blocks = [o for o in cell.outputs if o.output_type == "display_data"
+                  and "runs in" in o["data"].get("text/plain", "")]  # fmt: skip
+        assert len(blocks) == 1, marker
+        lines = blocks[0]["data"]["text/plain"].splitlines()
+        assert len(lines) == n_lines and all(" runs in " in t for t in lines)
+
+
 def mask(text):
     """Blank out what changes from run to run: timings, and what the cache held."""
     text = re.sub(r"\d+\.\d+ s\b", "<time> s", text)
