@@ -3,11 +3,13 @@
 
 Usage, from a fresh clone, with nothing installed but Python 3.11+::
 
+    python3 build.py setup                 # .venv with JupyterLab, and stop
     python3 build.py                       # build/hw04.ipynb and build/hw04.pdf
     python3 build.py pdf --seeds 16 17 18  # the same for other seeds
     python3 build.py pdf --latex           # the PDF through nbconvert + XeLaTeX
     python3 build.py test                  # the test suite
     python3 build.py bench                 # the speed benchmark
+    python3 build.py upload                # PDF of the saved notebook, for Gradescope
     python3 build.py outputs               # refresh the outputs saved in hw04.ipynb
 
 The first call makes a virtual environment in ``.venv`` from the pinned
@@ -18,10 +20,8 @@ the current Python environment as it is.
 
 import argparse
 import hashlib
-import html.parser
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -32,14 +32,13 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 NOTEBOOK = ROOT / "hw04.ipynb"
 KERNEL_NAME = "hw04-build"
-LATEX_TIMEOUT_S = 300
 LATEX_INSTALL_HELP = """\
 The LaTeX route needs {missing} on your PATH. Install it, or drop --latex to use
 the default route, which needs nothing beyond pip:
-  Debian/Ubuntu: sudo apt-get install --no-install-recommends pandoc \\
-                   texlive-xetex texlive-fonts-recommended texlive-plain-generic
-  macOS:         brew install pandoc && brew install --cask mactex-no-gui
-  Windows:       install MiKTeX (miktex.org) and pandoc (pandoc.org/installing)"""
+  Debian/Ubuntu: sudo apt-get install --no-install-recommends texlive-xetex \\
+                   texlive-fonts-recommended texlive-plain-generic
+  macOS:         brew install --cask mactex-no-gui
+  Windows:       install MiKTeX (miktex.org)"""
 
 
 # --------------------------------------------------------------- environment
@@ -50,7 +49,8 @@ def _requirements(dev):
 
 
 def _stamp(dev):
-    files = [ROOT / "requirements.txt"] + ([ROOT / "requirements-dev.txt"] * dev)
+    files = [ROOT / "requirements.txt", ROOT / "pyproject.toml"]
+    files += [ROOT / "requirements-dev.txt"] * dev
     digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
     return f"{'dev' if dev else 'run'}:{digest}"
 
@@ -60,13 +60,19 @@ def _venv_python(folder=VENV):
     return folder / sub
 
 
-def _fill_venv(folder, requirements):
-    """Make the virtual environment ``folder`` if needed and pip-install the pins."""
+def _fill_venv(folder, requirements, with_project=False):
+    """Make the virtual environment ``folder`` if needed and pip-install the pins.
+
+    ``with_project`` also installs this project (editable, without dependencies),
+    which registers its PDF exporters with nbconvert and JupyterLab.
+    """
     python = _venv_python(folder)
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
     pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "-r", str(requirements)], check=True)
+    if with_project:
+        subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
     return python
 
 
@@ -91,7 +97,7 @@ def ensure_environment(dev):
             f"{VENV.name} (first run only, a minute or two) ...",
             flush=True,
         )
-        _fill_venv(VENV, _requirements(dev))
+        _fill_venv(VENV, _requirements(dev), with_project=True)
         stamp_file.write_text(" ".join([*stamps, wanted]))
     result = subprocess.run([str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
     sys.exit(result.returncode)
@@ -158,304 +164,41 @@ def execute_notebook(out_dir, parameters, notebook=NOTEBOOK):
     return output
 
 
-# ------------------------------------------------------------------ PDF: Typst
-
-TYPST_HEADER = r"""
-#set page(numbering: "1 / 1")
-#set par(justify: false)
-#show raw.where(block: true): set text(size: 7.6pt)
-#show raw.where(block: true): set block(
-  fill: luma(246), inset: 5pt, radius: 2pt, width: 100%)
-#show figure: set block(breakable: true)
-#show table: set text(size: 8pt)
-#set table(inset: (x: 4pt, y: 2.5pt), stroke: 0.4pt + luma(180))
-#show heading.where(level: 2): set block(above: 0.6em)
-"""
-PAGE_BREAK = "\n```{=typst}\n#pagebreak(weak: true)\n```\n\n"
-
-
-class _TableParser(html.parser.HTMLParser):
-    """Rows of the first <table> of a pandas HTML repr, as lists of cell texts."""
-
-    def __init__(self):
-        super().__init__()
-        self.rows, self.cell, self.in_cell = [], None, False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "tr":
-            self.rows.append([])
-        elif tag in ("td", "th"):
-            self.in_cell, self.cell = True, ""
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self.rows:
-            self.rows[-1].append(" ".join(self.cell.split()))
-            self.in_cell = False
-
-    def handle_data(self, data):
-        if self.in_cell:
-            self.cell += data
-
-
-def html_table_to_markdown(html_text):
-    """A pipe table from pandas' HTML table; None if ``html_text`` has none."""
-    if "<table" not in html_text:
-        return None
-    parser = _TableParser()
-    parser.feed(html_text)
-    rows = [r for r in parser.rows if r]
-    if not rows:
-        return None
-    width = max(len(r) for r in rows)
-    rows = [r + [""] * (width - len(r)) for r in rows]
-    # pandas puts the index name on a second header row; fold it into the first.
-    if len(rows) > 1 and rows[1][0] and not any(rows[1][1:]):
-        rows[0][0] = rows[1][0]
-        del rows[1]
-
-    def line(cells):
-        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
-
-    return "\n".join([line(rows[0]), line(["---"] * width), *map(line, rows[1:])])
-
-
-def title_and_author(nb):
-    """Title (first '# ' line) and student name ('**Student:**' line) of a notebook."""
-    title, author = "Homework 4", ""
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        for text_line in cell.source.splitlines():
-            if text_line.startswith("# ") and title == "Homework 4":
-                title = text_line[2:].strip()
-            match = re.match(r"\*\*Student:\*\*\s*(.+)", text_line.strip())
-            if match and not author:
-                author = match.group(1).strip()
-        break
-    return title, author
-
-
-def pipe_table_rows(table):
-    """The cells of a pipe table (as made by :func:`html_table_to_markdown`)."""
-    return [
-        [c.strip().replace("\\|", "|") for c in line.strip()[1:-1].split(" | ")]
-        for line in table.splitlines()
-    ]
-
-
-def write_outputs(resources, folder):
-    """Write the figure files nbconvert collected in ``resources`` under ``folder``."""
-    for name, data in resources.get("outputs", {}).items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-
-
-def prepare_for_export(nb, page_break=PAGE_BREAK):
-    """Copy of ``nb`` ready for export: tables, title, a page break per problem."""
-    import copy
-
-    nb = copy.deepcopy(nb)
-    title, author = title_and_author(nb)
-    first = next(c for c in nb.cells if c.cell_type == "markdown")
-    first.source = "\n".join(
-        t
-        for t in first.source.splitlines()
-        if not (t.startswith("# ") or t.strip().startswith("**Student:**"))
-    ).strip()
-    for cell in nb.cells:
-        if cell.cell_type == "markdown" and re.match(
-            r"## (Problem \d|Appendix)", cell.source
-        ):
-            cell.source = page_break + cell.source
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            table = html_table_to_markdown(data.get("text/html", ""))
-            if table:
-                data["text/markdown"] = table
-                data.pop("text/html")
-                data.pop("text/plain", None)
-    nb.metadata["title"] = title
-    nb.metadata["authors"] = [{"name": author}] if author else []
-    return nb, title, author
-
-
-def export_pdf_typst(executed, out_dir):
-    """Executed notebook -> Markdown (nbconvert) -> Typst (pandoc) -> PDF (typst)."""
-    import nbformat
-    import pypandoc
-    import typst
-    from nbconvert import MarkdownExporter
-
-    nb, title, author = prepare_for_export(nbformat.read(executed, as_version=4))
-    files_dir = f"{executed.stem}_files"
-    body, resources = MarkdownExporter().from_notebook_node(
-        nb, resources={"output_files_dir": files_dir}
-    )
-    shutil.rmtree(out_dir / files_dir, ignore_errors=True)
-    write_outputs(resources, out_dir)
-    # A figure needs no "png" caption; a full-width image keeps panel titles legible.
-    body = re.sub(r"!\[[^\]]*\]\(([^)]+)\)", r"![](\1){width=86%}", body)
-    header = out_dir / "hw04-header.typ"
-    header.write_text(TYPST_HEADER)
-    typ = out_dir / f"{executed.stem}.typ"
-    pypandoc.convert_text(
-        body,
-        "typst",
-        format="markdown+raw_attribute+pipe_tables+tex_math_dollars",
-        outputfile=str(typ),
-        extra_args=[
-            "--standalone",
-            "--wrap=preserve",
-            "--columns=10000",  # tables sized by their content, not by dashes
-            f"--include-in-header={header}",
-            f"--metadata=title:{title}",
-            *([f"--metadata=author:{author}"] if author else []),
-            "--variable=papersize:us-letter",
-            "--variable=margin.x:0.9in",
-            "--variable=margin.y:0.8in",
-            "--variable=fontsize:10pt",
-        ],
-    )
-    pdf = out_dir / f"{executed.stem}.pdf"
-    typst.compile(str(typ), output=str(pdf), root=str(out_dir))
-    return pdf
-
-
-# ------------------------------------------------------------------ PDF: LaTeX
-
-# nbconvert's LaTeX template, with code lines wrapped so that nothing is clipped.
-LATEX_TEMPLATE = r"""((* extends 'latex/index.tex.j2' *))
-((* set charlim = 96 *))
-((* block input scoped *))
-    ((( draw_cell(cell.source | wrap_text(charlim)
-        | highlight_code(strip_verbatim=True),
-        cell, 'In', 'incolor', '\\boxspacing') )))
-((* endblock input *))
-((* block packages *))
-((( super() )))
-\fvset{fontsize=\footnotesize}
-\setcounter{secnumdepth}{0}
-% pandoc 3 writes uncounted tables with \LTcaptype{none}; give it that counter.
-\makeatletter\@ifundefined{c@none}{\newcounter{none}}{}\makeatother
-((* endblock packages *))
-"""
-
-
-def pandoc_on_path():
-    """Put the pinned pandoc of pypandoc-binary first on PATH, if it is installed.
-
-    nbconvert then uses the same pandoc on every machine; without
-    pypandoc-binary, PATH is left as it is.
-    """
-    try:
-        import pypandoc
-    except ImportError:
-        return
-    bundled = Path(pypandoc.__file__).resolve().parent / "files"
-    if (bundled / "pandoc").exists() or (bundled / "pandoc.exe").exists():
-        os.environ["PATH"] = str(bundled) + os.pathsep + os.environ.get("PATH", "")
+# ----------------------------------------------------------------------- PDF
 
 
 def check_latex_tools():
-    """Stop with one clear message when xelatex or pandoc is missing."""
-    pandoc_on_path()
-    missing = [tool for tool in ("xelatex", "pandoc") if not shutil.which(tool)]
-    if missing:
-        raise SystemExit(LATEX_INSTALL_HELP.format(missing=" and ".join(missing)))
+    """Stop with one clear message when xelatex is missing (before anything slow)."""
+    if not shutil.which("xelatex"):
+        raise SystemExit(LATEX_INSTALL_HELP.format(missing="xelatex"))
 
 
-def latex_error(log_text):
-    """The lines of a LaTeX log that say what went wrong."""
-    lines = log_text.splitlines()
-    for i, text_line in enumerate(lines):
-        if text_line.startswith("!"):
-            context = [t for t in lines[i + 1 : i + 4] if t.startswith("l.")]
-            return "\n".join([text_line, *context])
-    return "(no error line in the log)"
+def export_pdf(notebook, out_dir, exporter_name="typstpdf"):
+    """Export ``notebook`` to ``out_dir`` with one of this project's exporters.
 
-
-def _latex_escape(text):
-    special = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
-               "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\~{}",
-               "^": r"\^{}"}  # fmt: skip
-    return "".join(special.get(ch, ch) for ch in text)
-
-
-def markdown_table_to_latex(table):
-    """A pipe table (as made by :func:`html_table_to_markdown`) as a LaTeX longtable.
-
-    Columns take the width of their content, so headers never overlap.
+    The exporters (package ``hw04_export``) are the ones ``jupyter nbconvert --to``
+    and JupyterLab's export menu use; nbconvert's ``FilesWriter`` writes the PDF.
+    Returns the PDF's path and the warnings a grader would raise.
     """
-    rows = pipe_table_rows(table)
-    header, body = rows[0], rows[2:]
+    from nbconvert.exporters import get_exporter
+    from nbconvert.writers import FilesWriter
 
-    def line(cells):
-        return " & ".join(_latex_escape(c) for c in cells) + r" \\"
-
-    return "\n".join(
-        [
-            r"\begin{center}\scriptsize",
-            r"\begin{longtable}{" + "l" * len(header) + "}",
-            r"\toprule",
-            line(header),
-            r"\midrule",
-            r"\endhead",
-            *map(line, body),
-            r"\bottomrule",
-            r"\end{longtable}",
-            r"\end{center}",
-        ]
+    exporter = get_exporter(exporter_name)()
+    body, resources = exporter.from_filename(str(notebook))
+    written = FilesWriter(build_directory=str(out_dir)).write(
+        body, resources, notebook_name=Path(notebook).stem
     )
+    return Path(written), resources.get("gradescope_warnings", [])
 
 
-def export_pdf_latex(executed, out_dir):
-    """Executed notebook -> LaTeX (nbconvert, wrapped code) -> PDF (xelatex)."""
-    import nbformat
-    from nbconvert import LatexExporter
-
-    check_latex_tools()
-    nb, _, _ = prepare_for_export(
-        nbformat.read(executed, as_version=4), page_break="\\newpage\n\n"
-    )
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if data.get("text/markdown", "").startswith("| "):
-                data["text/latex"] = markdown_table_to_latex(data["text/markdown"])
-    tex_dir = out_dir / "latex"
-    shutil.rmtree(tex_dir, ignore_errors=True)
-    tex_dir.mkdir(parents=True)
-    template = tex_dir / "hw04_latex.tex.j2"
-    template.write_text(LATEX_TEMPLATE)
-    exporter = LatexExporter(template_file=str(template))
-    body, resources = exporter.from_notebook_node(
-        nb, resources={"output_files_dir": f"{executed.stem}_files"}
-    )
-    tex = tex_dir / f"{executed.stem}.tex"
-    tex.write_text(body)
-    write_outputs(resources, tex_dir)
-    command = ["xelatex", "-interaction=nonstopmode", "-halt-on-error", tex.name]
-    for _ in range(2):  # the second pass settles the outline
-        try:
-            run = subprocess.run(
-                command,
-                cwd=tex_dir,
-                capture_output=True,
-                text=True,
-                errors="replace",
-                timeout=LATEX_TIMEOUT_S,
-            )
-        except subprocess.TimeoutExpired:
-            raise SystemExit(
-                f"xelatex took longer than {LATEX_TIMEOUT_S} s on {tex}; stopped."
-            ) from None
-        if run.returncode != 0:
-            log = tex.with_suffix(".log")
-            text = log.read_text(errors="replace") if log.exists() else run.stdout
-            raise SystemExit(f"xelatex failed on {tex}:\n{latex_error(text)}")
-    pdf = out_dir / f"{executed.stem}.pdf"
-    shutil.copyfile(tex.with_suffix(".pdf"), pdf)
-    return pdf
+def gather_for_upload(notebook, pdf):
+    """Put ``notebook`` and its COLLABORATORS.txt beside ``pdf``, as Gradescope asks."""
+    folder = pdf.parent
+    for source in (Path(notebook), Path(notebook).parent / "COLLABORATORS.txt"):
+        target = folder / source.name
+        if source.exists() and source.resolve() != target.resolve():
+            shutil.copyfile(source, target)
+    return folder
 
 
 # ------------------------------------------------------------------- commands
@@ -479,6 +222,12 @@ def notebook_parameters(args, out_dir):
     return params
 
 
+def _report(pdf, warnings, seconds):
+    print(f"  {pdf} ({seconds:.1f} s)")
+    for message in warnings:
+        print(f"  Before uploading: {message}")
+
+
 def command_pdf(args):
     out_dir = Path(args.out).resolve()
     if args.latex:
@@ -488,12 +237,32 @@ def command_pdf(args):
     executed = execute_notebook(out_dir, notebook_parameters(args, out_dir))
     ran = time.perf_counter()
     print(f"  {executed} ({ran - start:.1f} s)")
-    export = export_pdf_latex if args.latex else export_pdf_typst
-    route = "nbconvert + XeLaTeX" if args.latex else "nbconvert + pandoc + Typst"
-    pdf = export(executed, out_dir)
-    done = time.perf_counter()
-    print(f"  {pdf} ({route}, {done - ran:.1f} s)")
-    print(f"Done in {done - start:.1f} s.")
+    pdf, warnings = export_pdf(
+        executed, out_dir, "latexpdf" if args.latex else "typstpdf"
+    )
+    gather_for_upload(executed, pdf)
+    _report(pdf, warnings, time.perf_counter() - ran)
+    print(f"Done in {time.perf_counter() - start:.1f} s.")
+
+
+def command_upload(args):
+    """Export the notebook as saved (no re-run) and gather the upload beside it."""
+    notebook = Path(args.notebook).resolve()
+    if not notebook.exists():
+        raise SystemExit(f"No notebook at {notebook}.")
+    if args.latex:
+        check_latex_tools()
+    out_dir = Path(args.out).resolve()
+    if out_dir == notebook.parent:
+        raise SystemExit(f"Choose an --out other than the notebook's folder {out_dir}.")
+    start = time.perf_counter()
+    pdf, warnings = export_pdf(
+        notebook, out_dir, "latexpdf" if args.latex else "typstpdf"
+    )
+    gather_for_upload(notebook, pdf)
+    _report(pdf, warnings, time.perf_counter() - start)
+    names = ", ".join([pdf.name, notebook.name, "COLLABORATORS.txt"])
+    print(f"Upload from {out_dir}: {names}.")
 
 
 def command_outputs(args):
@@ -514,6 +283,15 @@ def command_outputs(args):
         cell.metadata.pop("execution", None)
     nbformat.write(nb, NOTEBOOK)
     print(f"  updated the outputs of {NOTEBOOK} ({time.perf_counter() - start:.1f} s)")
+
+
+def command_setup(args):
+    """Nothing to do beyond what ``ensure_environment`` did: say what comes next."""
+    lab = VENV / ("Scripts/jupyter-lab.exe" if os.name == "nt" else "bin/jupyter-lab")
+    print(
+        f"{VENV.name} is ready: JupyterLab, the pinned packages and the PDF "
+        f"exporters.\nOpen the homework with:  {lab.relative_to(ROOT)} hw04.ipynb"
+    )
 
 
 def command_test(args):
@@ -544,10 +322,21 @@ def parse_args(argv):
     pdf.add_argument("--no-appendix", action="store_true", help="skip the appendix")
     pdf.add_argument("--latex", action="store_true", help="nbconvert + XeLaTeX route")
     pdf.add_argument("--out", default=str(ROOT / "build"), help="default: build/")
+    sub.add_parser("setup", help="make .venv with JupyterLab and the pins, and stop")
     sub.add_parser(
         "outputs",
         help="re-execute hw04.ipynb in place so its saved outputs match the code",
     )
+    upload = sub.add_parser(
+        "upload",
+        help="export the notebook as saved (no re-run) and copy it and "
+        "COLLABORATORS.txt beside the PDF",
+    )
+    upload.add_argument("notebook", nargs="?", default=str(NOTEBOOK))
+    upload.add_argument(
+        "--latex", action="store_true", help="nbconvert + XeLaTeX route"
+    )
+    upload.add_argument("--out", default=str(ROOT / "upload"), help="default: upload/")
     sub.add_parser("test", help="run the test suite; more arguments go to pytest")
     sub.add_parser("bench", help="time the sweep against plain sklearn")
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
@@ -567,6 +356,8 @@ def main(argv=None):
     commands = {
         "pdf": command_pdf,
         "outputs": command_outputs,
+        "upload": command_upload,
+        "setup": command_setup,
         "test": command_test,
         "bench": command_bench,
     }

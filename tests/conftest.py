@@ -68,3 +68,19 @@ def default_run(tmp_path_factory):
     """The whole default notebook (appendix included), executed once."""
     tmp = tmp_path_factory.mktemp("default_run")
     return execute(tmp), tmp
+
+
+@pytest.fixture(scope="session")
+def executed(tmp_path_factory, default_run):
+    """The executed default notebook with a copy of COLLABORATORS.txt beside it,
+    as a student's folder holds them."""
+    import shutil
+
+    import nbformat
+
+    nb, _ = default_run
+    out = tmp_path_factory.mktemp("executed")
+    path = out / "hw04.ipynb"
+    nbformat.write(nb, path)
+    shutil.copyfile(ROOT / "COLLABORATORS.txt", out / "COLLABORATORS.txt")
+    return path

@@ -1,16 +1,18 @@
-"""hw04.pdf, built from the executed default notebook by both routes."""
+"""The PDF of the executed default notebook, by both routes, and the upload checks."""
 
 import os
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
 from pypdf import PdfReader
 
 import build
+import hw04_export
 from conftest import ROOT
 
 HEADINGS = [f"{p}({q})" for p, qs in
@@ -20,6 +22,8 @@ HEADINGS = [f"{p}({q})" for p, qs in
 # ConvergenceWarning; printed warnings always have "Warning:").
 CHATTER = ["Warning:", "warnings.warn", "failed to converge", "Iteration ", "it/s",
            "run/s", "%|", "█", "[A"]  # fmt: skip
+SECTION_STARTS = ("Problem ", "Appendix")
+JUPYTER = Path(sys.executable).parent / "jupyter"
 
 
 def squash(text):
@@ -27,13 +31,9 @@ def squash(text):
 
 
 @pytest.fixture(scope="session")
-def executed(tmp_path_factory, default_run):
-    """The executed default notebook (conftest's session run), copied."""
-    nb, _ = default_run
-    out = tmp_path_factory.mktemp("pdf")
-    path = out / "hw04.ipynb"
-    nbformat.write(nb, path)
-    return path
+def typst_pdf(executed):
+    pdf, _ = build.export_pdf(executed, executed.parent / "typst")
+    return pdf
 
 
 def pdf_text(pdf):
@@ -55,23 +55,22 @@ def check_pdf(pdf, nb_path, min_pages, max_pages):
     flat = squash(text)
     nb = nbformat.read(nb_path, as_version=4)
     for cell in nb.cells:
-        if cell.cell_type == "code":
+        if cell.cell_type == "code" and "injected-parameters" not in cell.metadata.get(
+            "tags", []
+        ):
             for line in cell.source.splitlines():
+                if "parameters" in cell.metadata.get("tags", []):
+                    line = line.split(" = ")[0]  # the value may be the injected one
                 assert squash(line) in flat, f"code line missing or cut: {line!r}"
     header = "setting solver activation seed n_iter converged final_loss train_error"
-    assert any(header in squash_spaces(t) for t in text.splitlines()), "runs table"
+    assert header in " ".join(text.split()), "runs table"
     for bad in CHATTER:
         assert bad not in text, bad
     return pages
 
 
-def squash_spaces(line):
-    return " ".join(line.split())
-
-
-def test_typst_route(executed):
-    pdf = build.export_pdf_typst(executed, executed.parent)
-    pages = check_pdf(pdf, executed, 12, 30)
+def test_typst_route(typst_pdf, executed):
+    pages = check_pdf(typst_pdf, executed, 12, 30)
     # The title block: the homework's title and the student's name, no file name.
     assert pages[0].lstrip().startswith("Homework 4: Optimizers and activations")
     assert "Your Name" in pages[0][:300] and "hw04.ipynb" not in pages[0][:300]
@@ -82,16 +81,47 @@ def test_typst_route(executed):
     assert "png" not in squash(" ".join(pages))  # no "Figure 1: png" captions
 
 
-def test_html_tables_become_pipe_tables():
-    html = (
-        '<table border="1" class="dataframe"><thead><tr><th></th><th>a</th>'
-        "<th>b</th></tr></thead><tbody><tr><th>0</th><td>1</td><td>x|y</td></tr>"
-        "</tbody></table>"
+def test_parameters_appear_once_with_the_values_that_took_effect(typst_pdf):
+    # papermill injected results_dir; the PDF shows it in the parameters cell,
+    # once, and no "injected-parameters" cell.
+    text = "\n".join(pdf_text(typst_pdf))
+    for name in ("results_dir", "seeds", "appendix"):
+        assert len(re.findall(rf"(?m)^{name} =", text)) == 1, name
+    assert "# Parameters" not in text
+
+
+def page_fill(png_path):
+    """The fraction of the text area, from the top, that holds anything."""
+    from PIL import Image
+
+    image = Image.open(png_path).convert("L")
+    width, height = image.size
+    top, bottom = int(0.8 / 11 * height), int((11 - 0.8) / 11 * height)
+    pixels = image.load()
+    for row in range(bottom - 1, top, -1):
+        if any(pixels[x, row] < 200 for x in range(0, width, 2)):
+            return (row - top) / (bottom - top)
+    return 0.0
+
+
+def test_no_page_is_half_empty_but_the_last_of_a_section(typst_pdf, tmp_path):
+    if not shutil.which("pdftoppm"):
+        if os.environ.get("CI"):
+            pytest.fail("CI must install poppler-utils (see .ci/run)")
+        pytest.skip("pdftoppm (poppler-utils) is not installed here")
+    pages = tmp_path / "p"
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-png", str(typst_pdf), str(pages)], check=True
     )
-    assert build.html_table_to_markdown(html) == (
-        "|  | a | b |\n| --- | --- | --- |\n| 0 | 1 | x\\|y |"
-    )
-    assert build.html_table_to_markdown("<p>no table</p>") is None
+    images = sorted(tmp_path.glob("p-*.png"))
+    texts = pdf_text(typst_pdf)
+    assert len(images) == len(texts)
+    for number, png in enumerate(images, start=1):
+        last_of_section = number == len(texts) or texts[number].lstrip().startswith(
+            SECTION_STARTS
+        )
+        fill = page_fill(png)
+        assert fill >= 0.5 or last_of_section, f"page {number} is {fill:.0%} full"
 
 
 def test_latex_route(executed):
@@ -99,16 +129,12 @@ def test_latex_route(executed):
         if os.environ.get("CI"):
             pytest.fail("CI must install xelatex (see .ci/run)")
         pytest.skip("xelatex is not installed here")
-    pdf = build.export_pdf_latex(executed, executed.parent / "latex_route")
+    pdf, _ = build.export_pdf(executed, executed.parent / "latex", "latexpdf")
     check_pdf(pdf, executed, 12, 45)
 
 
 def test_latex_route_names_what_to_install_when_xelatex_is_missing(tmp_path):
-    # A PATH with pandoc but without xelatex.
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "pandoc").symlink_to(shutil.which("pandoc") or sys.executable)
-    env = {**os.environ, "PATH": str(bin_dir), "HW04_NO_VENV": "1"}
+    env = {**os.environ, "PATH": str(tmp_path), "HW04_NO_VENV": "1"}
     result = subprocess.run(
         [sys.executable, str(ROOT / "build.py"), "pdf", "--latex", "--out",
          str(tmp_path / "out")],
@@ -117,12 +143,93 @@ def test_latex_route_names_what_to_install_when_xelatex_is_missing(tmp_path):
     assert result.returncode != 0
     message = result.stderr
     assert "needs xelatex on your PATH" in message
-    assert "apt-get install --no-install-recommends pandoc" in message
-    assert "texlive-xetex" in message and "brew" in message and "MiKTeX" in message
+    assert "apt-get install --no-install-recommends texlive-xetex" in message
+    assert "brew" in message and "MiKTeX" in message
     assert "Traceback" not in message
     assert not (tmp_path / "out").exists(), "it stopped before anything slow"
 
 
-def test_latex_errors_show_the_line_that_says_what_went_wrong():
-    log = "This is XeTeX\n(./hw04.tex\n! Undefined control sequence.\nl.42 \\foo\n"
-    assert build.latex_error(log) == "! Undefined control sequence.\nl.42 \\foo"
+# ------------------------------------------------------------ ready for upload
+
+
+def unready_notebook(folder):
+    """A notebook with everything a grader sends back, and a blank
+    COLLABORATORS.txt beside it."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Homework 4\n\n**Student:** Your Name"),
+        nbformat.v4.new_code_cell("x = 1", execution_count=2),
+        nbformat.v4.new_code_cell("print(x)", execution_count=1),
+        nbformat.v4.new_code_cell(
+            "1 / 0",
+            execution_count=3,
+            outputs=[
+                nbformat.v4.new_output(
+                    "error",
+                    ename="ZeroDivisionError",
+                    evalue="division by zero",
+                    traceback=[],
+                )  # fmt: skip
+            ],
+        ),
+    ]
+    path = folder / "hw04.ipynb"
+    nbformat.write(nb, path)
+    shutil.copyfile(ROOT / "COLLABORATORS.txt", folder / "COLLABORATORS.txt")
+    return path
+
+
+def test_export_warns_one_line_per_problem_before_upload(tmp_path):
+    path = unready_notebook(tmp_path)
+    found = hw04_export.gradescope_warnings(nbformat.read(path, 4), tmp_path)
+    assert len(found) == 4
+    assert "Your Name" in found[0]
+    assert "COLLABORATORS.txt is still the blank template" in found[1]
+    assert "not run top to bottom" in found[2] and "out of order" in found[2]
+    assert "Code cell 3 shows an error: ZeroDivisionError" in found[3]
+    # The command line shows the same lines, and still writes the PDF.
+    result = subprocess.run(
+        [str(JUPYTER), "nbconvert", "--to", "typstpdf",
+         str(path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    warned = [t for t in result.stderr.splitlines() if "Before uploading:" in t]
+    assert len(warned) == 4
+    assert (tmp_path / "hw04.pdf").exists()
+
+
+def test_a_filled_in_notebook_raises_no_warning(tmp_path):
+    path = unready_notebook(tmp_path)
+    nb = nbformat.read(path, 4)
+    nb.cells[0].source = "# Homework 4\n\n**Student:** Ada Lovelace"
+    nb.cells = nb.cells[:3]
+    nb.cells[1].execution_count, nb.cells[2].execution_count = 1, 2
+    filled = (tmp_path / "COLLABORATORS.txt").read_text()
+    filled = filled.replace("Name:", "Name: Ada Lovelace", 1)
+    (tmp_path / "COLLABORATORS.txt").write_text(filled)
+    assert hw04_export.gradescope_warnings(nb, tmp_path) == []
+
+
+def test_upload_gathers_the_pdf_notebook_and_collaborators(executed, tmp_path):
+    out = tmp_path / "upload"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "upload", str(executed), "--out",
+         str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "COLLABORATORS.txt",
+        "hw04.ipynb",
+        "hw04.pdf",
+    ]
+    assert (out / "hw04.ipynb").read_bytes() == executed.read_bytes()
+    assert "Before uploading: The first cell still says 'Your Name'" in result.stdout
+    # The notebook's own folder is refused as the target: nothing is overwritten.
+    refused = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "upload", str(executed), "--out",
+         str(executed.parent)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert refused.returncode != 0 and "Choose an --out" in refused.stderr

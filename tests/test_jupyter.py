@@ -1,0 +1,231 @@
+"""The exporter the way Jupyter users reach it: the command line, a Jupyter server's
+nbconvert API, and JupyterLab's menus in a real browser (Debian's chromium)."""
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+from pypdf import PdfReader
+
+from conftest import ROOT
+
+JUPYTER = Path(sys.executable).parent / "jupyter"
+TOKEN = "hw04-test-token"
+ARTIFACTS = Path(os.environ.get("HW04_ARTIFACTS", ROOT / "build" / "test-artifacts"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]  # fmt: skip
+# What a student's folder holds besides the notebook (linked, so nothing is copied
+# into or written over in the project).
+PROJECT_FILES = [
+    "MLPClassifierWithSolverLBFGS.py", "viz_tools_for_binary_classifier.py",
+    "batched_sgd.py", "sklearn_compat.py", "hw04_inputs.py", "hw04_stats.py",
+    "progress_line.py", "data_xor", "COLLABORATORS.txt",
+]  # fmt: skip
+
+
+def problem_headings(pdf_bytes):
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_bytes)).pages)
+    return [f"Problem {p}" for p in "12345" if f"Problem {p}:" in text]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url, timeout=120):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.headers, response.read()
+
+
+@contextlib.contextmanager
+def jupyter(app, root_dir, tmp_path):
+    """A real ``jupyter server`` or ``jupyter lab`` on ``root_dir``; yields its URL.
+
+    Its configuration, settings and workspaces live under ``tmp_path``, so the
+    user's own are neither read nor changed.
+    """
+    port = free_port()
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime")}  # fmt: skip
+    log = open(tmp_path / f"jupyter-{app}.log", "w")  # noqa: SIM115 (closed below)
+    server = subprocess.Popen(
+        [str(JUPYTER), app, "--no-browser", f"--port={port}",
+         "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
+         f"--ServerApp.root_dir={root_dir}", "--allow-root"],
+        stdout=log, stderr=subprocess.STDOUT, env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                get(f"{base}/api/status?token={TOKEN}", timeout=5)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    pytest.fail(
+                        f"jupyter {app} did not start:\n"
+                        + (tmp_path / f"jupyter-{app}.log").read_text()[-3000:]
+                    )
+                time.sleep(0.5)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def student_folder(tmp_path, notebook):
+    """A folder like a student's: the notebook, with the project's files linked."""
+    folder = tmp_path / "student"
+    folder.mkdir()
+    for name in PROJECT_FILES:
+        (folder / name).symlink_to(ROOT / name)
+    nbformat.write(notebook, folder / "hw04.ipynb")
+    return folder
+
+
+def test_command_line_export(executed, tmp_path):
+    result = subprocess.run(
+        [str(JUPYTER), "nbconvert", "--to", "typstpdf", str(executed),
+         "--output-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    pdf = (tmp_path / "hw04.pdf").read_bytes()
+    assert problem_headings(pdf) == [f"Problem {p}" for p in "12345"]
+
+
+def test_server_lists_the_exporter_and_serves_its_pdf(executed, tmp_path):
+    folder = student_folder(tmp_path, nbformat.read(executed, as_version=4))
+    with jupyter("server", folder, tmp_path) as base:
+        # The request JupyterLab makes to fill its export menu.
+        _, body = get(f"{base}/api/nbconvert?token={TOKEN}")
+        formats = json.loads(body)
+        assert formats["typstpdf"]["output_mimetype"] == "application/pdf"
+        assert formats["latexpdf"]["output_mimetype"] == "application/pdf"
+        # The download the menu entry opens.
+        headers, pdf = get(
+            f"{base}/nbconvert/typstpdf/hw04.ipynb?download=true&token={TOKEN}"
+        )
+    assert headers["Content-Type"].startswith("application/pdf")
+    assert "hw04.pdf" in headers["Content-Disposition"]
+    assert problem_headings(pdf) == [f"Problem {p}" for p in "12345"]
+
+
+def small_notebook():
+    """hw04.ipynb as a student opens it, with small parameters typed in."""
+    nb = nbformat.read(ROOT / "hw04.ipynb", as_version=4)
+    for cell in nb.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.source = (
+                cell.source.replace("list(range(16))", "list(range(4))")
+                .replace("appendix = True", "appendix = False")
+                .replace("cache = True", "cache = False")
+            )
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+def chromium():
+    found = shutil.which("chromium")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail("CI must install Debian's chromium (see .ci/run)")
+    pytest.skip("Debian's chromium is not installed here")
+
+
+def click_menu(page, *labels):
+    """Open a menu of JupyterLab's menu bar and click through ``labels``."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=labels[0]).first.click()
+    for label in labels[1:-1]:
+        page.locator(".lm-Menu-itemLabel", has_text=label).first.hover()
+        time.sleep(0.5)
+    item = page.locator(".lm-Menu-itemLabel", has_text=labels[-1]).first
+    return item
+
+
+def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    folder = student_folder(tmp_path, small_notebook())
+    with jupyter("lab", folder, tmp_path) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": 1400, "height": 900}, accept_downloads=True
+        )
+        page = context.new_page()
+        try:
+            page.goto(f"{base}/lab/tree/hw04.ipynb?token={TOKEN}")
+            page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+            # The status bar says so once the kernel has started and connected.
+            page.locator(".jp-StatusBar-Widget", has_text="| Idle").first.wait_for(
+                timeout=90_000
+            )
+            click_menu(page, "Run", "Run All Cells").click()
+            # The last cells print this line (their source holds it too, hence
+            # the output area); then no cell may still be running.
+            page.locator(
+                ".jp-OutputArea-output", has_text="Appendix skipped"
+            ).first.wait_for(timeout=300_000)
+            page.locator(".jp-InputPrompt", has_text="[*]").first.wait_for(
+                state="detached", timeout=60_000
+            )
+            page.locator(
+                ".jp-Notebook-ExecutionIndicator[data-status='idle']"
+            ).wait_for(state="attached", timeout=60_000)
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab-run-all.png"))
+            stderr = "application/vnd.jupyter.stderr"
+            assert page.locator(f"[data-mime-type='{stderr}']").count() == 0
+            # JupyterLab lists each exporter the server reports under its name.
+            entry = click_menu(page, "File", "Save and Export Notebook As", "Typstpdf")
+            entry.wait_for()
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab-export-menu.png"))
+            # The entry opens a new tab whose answer is a download; that tab
+            # closes at once, so listen for its download as soon as it opens.
+            downloads = []
+
+            def keep(download):
+                downloads.append(download)
+
+            page.on("download", keep)
+            context.on("page", lambda tab: tab.on("download", keep))
+            entry.click()
+            deadline = time.monotonic() + 60
+            while not downloads and time.monotonic() < deadline:
+                page.wait_for_timeout(250)
+            assert downloads, "the export menu entry started no download"
+            download = downloads[0]
+            pdf_path = tmp_path / "downloaded.pdf"
+            download.save_as(pdf_path)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab-failure.png"))
+            raise
+        finally:
+            browser.close()
+    assert problem_headings(pdf_path.read_bytes()) == [f"Problem {p}" for p in "12345"]
+    # The menu saved the notebook before exporting: it was run top to bottom.
+    saved = nbformat.read(folder / "hw04.ipynb", as_version=4)
+    counts = [c.execution_count for c in saved.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1))
