@@ -302,10 +302,10 @@ def command_test(args):
 
 
 def command_bench(args):
-    sys.path.insert(0, str(ROOT))
-    import benchmark
-
-    benchmark.main(args.bench_args)
+    code = subprocess.call(
+        [sys.executable, str(ROOT / "benchmark.py"), *args.bench_args], cwd=ROOT
+    )
+    sys.exit(code)
 
 
 def parse_args(argv):

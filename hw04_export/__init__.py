@@ -25,7 +25,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from nbconvert.exporters import Exporter, MarkdownExporter, PDFExporter
+from nbconvert.exporters import (
+    Exporter,
+    MarkdownExporter,
+    PDFExporter,
+    TemplateExporter,
+)
 from nbconvert.preprocessors import Preprocessor
 from traitlets import List, Unicode, default
 from traitlets.config import Config
@@ -190,13 +195,20 @@ _SHARED_CONFIG = {
 }
 
 
-def _with_shared_config(config):
-    shared = Config(_SHARED_CONFIG)
-    if config:
-        merged = config.copy()
-        merged.merge(shared)
-        return merged
-    return shared
+class _HomeworkExporter(TemplateExporter):
+    """What both exporters share: the preprocessors and this package's templates."""
+
+    default_preprocessors = List(_SHARED_PREPROCESSORS).tag(config=True)
+
+    @default("extra_template_basedirs")
+    def _extra_template_basedirs_default(self):
+        return [str(TEMPLATES)]
+
+    @property
+    def default_config(self):
+        config = Config(super().default_config)
+        config.merge(Config(_SHARED_CONFIG))
+        return config
 
 
 def _pandoc_on_path():
@@ -215,7 +227,7 @@ def _pandoc_on_path():
     os.environ["PATH"] = f"{folder}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
-class TypstPDFExporter(MarkdownExporter):
+class TypstPDFExporter(_HomeworkExporter, MarkdownExporter):
     """Notebook -> Markdown (nbconvert) -> Typst (pandoc) -> PDF (Typst).
 
     Needs only pip packages: pandoc comes with pypandoc-binary, the Typst compiler
@@ -225,7 +237,6 @@ class TypstPDFExporter(MarkdownExporter):
 
     export_from_notebook = "PDF via Typst (no TeX)"
     output_mimetype = "application/pdf"
-    default_preprocessors = List(_SHARED_PREPROCESSORS).tag(config=True)
 
     paper = Unicode("us-letter", help="Typst paper size").tag(config=True)
 
@@ -240,14 +251,6 @@ class TypstPDFExporter(MarkdownExporter):
     @default("template_name")
     def _template_name_default(self):
         return "hw04_typst"
-
-    @default("extra_template_basedirs")
-    def _extra_template_basedirs_default(self):
-        return [str(TEMPLATES)]
-
-    @property
-    def default_config(self):
-        return _with_shared_config(super().default_config)
 
     def from_notebook_node(self, nb, resources=None, **kw):
         import pypandoc
@@ -283,7 +286,7 @@ class TypstPDFExporter(MarkdownExporter):
         return pdf, resources
 
 
-class LatexPDFExporter(PDFExporter):
+class LatexPDFExporter(_HomeworkExporter, PDFExporter):
     """nbconvert's PDF exporter (XeLaTeX) with the ``hw04_latex`` template.
 
     The template wraps long code lines, breaks pages at ``page-break`` tags and
@@ -292,19 +295,14 @@ class LatexPDFExporter(PDFExporter):
     """
 
     export_from_notebook = "PDF via LaTeX (wrapped code)"
-    default_preprocessors = List(_SHARED_PREPROCESSORS).tag(config=True)
 
     @default("template_name")
     def _template_name_default(self):
         return "hw04_latex"
 
-    @default("extra_template_basedirs")
-    def _extra_template_basedirs_default(self):
-        return [str(TEMPLATES)]
-
     @property
     def default_config(self):
-        config = _with_shared_config(super().default_config)
+        config = super().default_config
         config.merge(
             Config(
                 {
