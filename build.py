@@ -191,14 +191,17 @@ def export_pdf(notebook, out_dir, exporter_name="typstpdf"):
     return Path(written), resources.get("gradescope_warnings", [])
 
 
-def gather_for_upload(notebook, pdf):
-    """Put ``notebook`` and its COLLABORATORS.txt beside ``pdf``, as Gradescope asks."""
-    folder = pdf.parent
-    for source in (Path(notebook), Path(notebook).parent / "COLLABORATORS.txt"):
+def gather_for_upload(files, folder):
+    """Copy ``files`` (the notebook, COLLABORATORS.txt) into ``folder``, where the PDF
+    goes, as the course asks for the code upload; return the copies' paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for source in map(Path, files):
         target = folder / source.name
         if source.exists() and source.resolve() != target.resolve():
             shutil.copyfile(source, target)
-    return folder
+        copies.append(target)
+    return copies
 
 
 # ------------------------------------------------------------------- commands
@@ -237,10 +240,10 @@ def command_pdf(args):
     executed = execute_notebook(out_dir, notebook_parameters(args, out_dir))
     ran = time.perf_counter()
     print(f"  {executed} ({ran - start:.1f} s)")
+    gather_for_upload([ROOT / "COLLABORATORS.txt"], out_dir)  # beside it, as uploaded
     pdf, warnings = export_pdf(
         executed, out_dir, "latexpdf" if args.latex else "typstpdf"
     )
-    gather_for_upload(executed, pdf)
     _report(pdf, warnings, time.perf_counter() - ran)
     print(f"Done in {time.perf_counter() - start:.1f} s.")
 
@@ -256,10 +259,10 @@ def command_upload(args):
     if out_dir == notebook.parent:
         raise SystemExit(f"Choose an --out other than the notebook's folder {out_dir}.")
     start = time.perf_counter()
-    pdf, warnings = export_pdf(
-        notebook, out_dir, "latexpdf" if args.latex else "typstpdf"
+    copy, _ = gather_for_upload(
+        [notebook, notebook.parent / "COLLABORATORS.txt"], out_dir
     )
-    gather_for_upload(notebook, pdf)
+    pdf, warnings = export_pdf(copy, out_dir, "latexpdf" if args.latex else "typstpdf")
     _report(pdf, warnings, time.perf_counter() - start)
     names = ", ".join([pdf.name, notebook.name, "COLLABORATORS.txt"])
     print(f"Upload from {out_dir}: {names}.")
