@@ -229,3 +229,22 @@ def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(tmp_path):
     saved = nbformat.read(folder / "hw04.ipynb", as_version=4)
     counts = [c.execution_count for c in saved.cells if c.cell_type == "code"]
     assert counts == list(range(1, len(counts) + 1))
+
+
+def test_setup_leaves_jupyterlab_and_the_exporters_ready(tmp_path):
+    # README's first command, in the environment it made (HW04_NO_VENV: no rebuild).
+    env = {**os.environ, "HW04_NO_VENV": "1"}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "setup"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "jupyter-lab hw04.ipynb" in result.stdout
+    assert (JUPYTER.parent / "jupyter-lab").exists()
+    # The exporters are found through the entry point, from any folder.
+    names = subprocess.run(
+        [sys.executable, "-c", "import nbconvert.exporters as e; "
+         "print(e.get_export_names())"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    ).stdout  # fmt: skip
+    assert "typstpdf" in names and "latexpdf" in names
