@@ -249,6 +249,8 @@ class _Lockstep:
             rows = np.concatenate(
                 [np.arange(self.batches[c].start, self.batches[c].stop) for c in cols]
             )
+            if np.array_equal(rows, np.arange(rows[0], rows[0] + len(rows))):
+                rows = slice(int(rows[0]), int(rows[0]) + len(rows))  # no copy
             self.batch_groups.append((int(size), cols, rows))
         self.shapes = [c.shape for c in ref.coefs_]
         # Flat layout per seed, as sklearn packs it: all coefs, then all intercepts.
@@ -300,10 +302,11 @@ class _Lockstep:
         ref = self.fits[0]
         S = len(self.active)
         if ref.shuffle:
+            # sklearn shuffles (X, y) by a shuffled arange; shuffling the row of
+            # indices in place makes the same Fisher-Yates swaps from the same
+            # draws (they depend only on the length), so the order is the same.
             for row, k in enumerate(self.active):
-                perm = np.arange(self.n_samples)
-                self.fits[k]._random_state.shuffle(perm)
-                self.order_SN[row] = self.order_SN[row][perm]
+                self.fits[k]._random_state.shuffle(self.order_SN[row])
         X_SNF = self.X_NF[self.order_SN]
         Y_SN1 = self.Y_N1[self.order_SN]
         prob_SN1 = np.empty((S, self.n_samples, 1))
