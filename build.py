@@ -225,6 +225,10 @@ def notebook_parameters(args, out_dir):
     return params
 
 
+def _exporter_name(args):
+    return "latexpdf" if args.latex else "typstpdf"
+
+
 def _report(pdf, warnings, seconds):
     print(f"  {pdf} ({seconds:.1f} s)")
     for message in warnings:
@@ -241,9 +245,7 @@ def command_pdf(args):
     ran = time.perf_counter()
     print(f"  {executed} ({ran - start:.1f} s)")
     gather_for_upload([ROOT / "COLLABORATORS.txt"], out_dir)  # beside it, as uploaded
-    pdf, warnings = export_pdf(
-        executed, out_dir, "latexpdf" if args.latex else "typstpdf"
-    )
+    pdf, warnings = export_pdf(executed, out_dir, _exporter_name(args))
     _report(pdf, warnings, time.perf_counter() - ran)
     print(f"Done in {time.perf_counter() - start:.1f} s.")
 
@@ -262,7 +264,7 @@ def command_upload(args):
     copy, _ = gather_for_upload(
         [notebook, notebook.parent / "COLLABORATORS.txt"], out_dir
     )
-    pdf, warnings = export_pdf(copy, out_dir, "latexpdf" if args.latex else "typstpdf")
+    pdf, warnings = export_pdf(copy, out_dir, _exporter_name(args))
     _report(pdf, warnings, time.perf_counter() - start)
     names = ", ".join([pdf.name, notebook.name, "COLLABORATORS.txt"])
     print(f"Upload from {out_dir}: {names}.")
@@ -297,18 +299,17 @@ def command_setup(args):
     )
 
 
+def _exit_with(*argv):
+    """Run this Python with ``argv`` in the repository; exit with its code."""
+    sys.exit(subprocess.call([sys.executable, *map(str, argv)], cwd=ROOT))
+
+
 def command_test(args):
-    code = subprocess.call(
-        [sys.executable, "-m", "pytest", *args.pytest_args], cwd=ROOT
-    )
-    sys.exit(code)
+    _exit_with("-m", "pytest", *args.pytest_args)
 
 
 def command_bench(args):
-    code = subprocess.call(
-        [sys.executable, str(ROOT / "benchmark.py"), *args.bench_args], cwd=ROOT
-    )
-    sys.exit(code)
+    _exit_with(ROOT / "benchmark.py", *args.bench_args)
 
 
 def parse_args(argv):

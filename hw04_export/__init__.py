@@ -103,7 +103,7 @@ def gradescope_warnings(nb, folder):
         detail = (
             f"{not_run} of {len(code)} code cells never ran"
             if not_run
-            else ("execution counts are out of order")
+            else "execution counts are out of order"
         )
         warnings.append(
             f"The cells were not run top to bottom in one go ({detail}): use "
@@ -159,14 +159,14 @@ class EffectiveParameters(Preprocessor):
 
         injected = [c for c in nb.cells if "injected-parameters" in _tags(c)]
         original = next((c for c in nb.cells if "parameters" in _tags(c)), None)
+        if not injected or original is None:
+            return nb, resources
         values = {}
         for cell in injected:
             pairs = _literal_assignments(cell.source)
             if pairs is None:  # not papermill's literals: show it as it is
                 return nb, resources
             values.update(pairs)
-        if not injected or original is None:
-            return nb, resources
         lines = []
         for param in PythonTranslator.inspect(original):
             value = param.default

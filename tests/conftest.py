@@ -17,6 +17,8 @@ try:  # headless plots in this process (not in the notebook's kernel)
 except ImportError:
     pass
 ROOT = Path(__file__).resolve().parents[1]
+# The jupyter command of the environment that runs the tests.
+JUPYTER = Path(sys.executable).parent / "jupyter"
 sys.path.insert(0, str(ROOT))
 
 import hw04_inputs  # noqa: E402

@@ -17,21 +17,13 @@ import nbformat
 import pytest
 from pypdf import PdfReader
 
-from conftest import ROOT
+from conftest import JUPYTER, ROOT
 
-JUPYTER = Path(sys.executable).parent / "jupyter"
 TOKEN = "hw04-test-token"
 ARTIFACTS = Path(os.environ.get("HW04_ARTIFACTS", ROOT / "build" / "test-artifacts"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]  # fmt: skip
-# What a student's folder holds besides the notebook (linked, so nothing is copied
-# into or written over in the project).
-PROJECT_FILES = [
-    "MLPClassifierWithSolverLBFGS.py", "viz_tools_for_binary_classifier.py",
-    "batched_sgd.py", "sklearn_compat.py", "hw04_inputs.py", "hw04_stats.py",
-    "progress_line.py", "data_xor", "COLLABORATORS.txt",
-]  # fmt: skip
 
 
 def problem_headings(pdf_bytes):
@@ -96,8 +88,10 @@ def student_folder(tmp_path, notebook):
     """A folder like a student's: the notebook, with the project's files linked."""
     folder = tmp_path / "student"
     folder.mkdir()
-    for name in PROJECT_FILES:
-        (folder / name).symlink_to(ROOT / name)
+    # The project's modules, data and COLLABORATORS.txt, linked, so nothing is
+    # copied into or written over in the project.
+    for source in [*ROOT.glob("*.py"), ROOT / "data_xor", ROOT / "COLLABORATORS.txt"]:
+        (folder / source.name).symlink_to(source)
     nbformat.write(notebook, folder / "hw04.ipynb")
     return folder
 

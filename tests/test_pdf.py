@@ -5,7 +5,6 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -13,7 +12,7 @@ from pypdf import PdfReader
 
 import build
 import hw04_export
-from conftest import ROOT
+from conftest import JUPYTER, ROOT
 
 HEADINGS = [f"{p}({q})" for p, qs in
             (("1", "ab"), ("2", "ab"), ("3", "abc"), ("4", "abc"), ("5", "abc"))
@@ -23,7 +22,6 @@ HEADINGS = [f"{p}({q})" for p, qs in
 CHATTER = ["Warning:", "warnings.warn", "failed to converge", "Iteration ", "it/s",
            "run/s", "%|", "█", "[A"]  # fmt: skip
 SECTION_STARTS = ("Problem ", "Appendix")
-JUPYTER = Path(sys.executable).parent / "jupyter"
 
 
 def squash(text):
