@@ -13,14 +13,21 @@ sklearn does, in the same order:
 * each epoch's shuffle draws from the same ``RandomState`` and permutes the
   previous epoch's order, as ``sklearn.utils.shuffle`` does;
 * every product is a stacked ``np.matmul`` over C-contiguous ``(n, m)`` blocks,
-  which calls the same BLAS kernel per block as sklearn's ``a @ b`` on one seed;
-  reductions run over the same contiguous axis, so numpy sums in the same order;
+  which calls the same BLAS kernel per block as sklearn's ``a @ b`` on one seed
+  (or, where :mod:`sgd_kernels` has checked that it gives the same bits on this
+  machine, a compiled chain of fused multiply-adds); reductions run over the
+  same contiguous axis, so numpy sums in the same order;
 * the loss of each minibatch is computed from the weights before its update and
   accumulated batch-weighted, and the learning-rate schedule and stopping rule are
   replayed per seed.
 
-The result depends on the BLAS build: check it on the machine at hand with
-:func:`first_mismatch` before relying on it (the notebook does).
+The result depends on the BLAS build and the C library: :func:`fit_seeds`
+refits one run of every setting it trains with sklearn's own ``fit`` and
+compares the bits, and trains the setting with sklearn's ``fit`` on any
+difference.
+
+A minibatch runs as compiled steps (:mod:`sgd_kernels`, with numba) where it
+can, else as numpy calls; :data:`STEPS` says which are allowed.
 
 Options this engine does not cover (``early_stopping``, ``warm_start``,
 ``solver`` other than ``'sgd'``, more than two classes, float32 input, sample
@@ -33,6 +40,7 @@ import pickle
 import time
 import warnings
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +51,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils import check_random_state, gen_batches
 
+import sgd_kernels
 import sklearn_compat
 from progress_line import ProgressLine
 
@@ -192,6 +201,12 @@ def _initialized_clones(estimator, X, y, seeds):
     return fits, X_v, Y_N1
 
 
+# How a minibatch runs: "fused" (compiled steps, and the products too where this
+# machine's BLAS agrees), "compiled" (compiled steps, products by np.matmul) or
+# "numpy" (numpy calls only). Each gives sklearn's bits; the engine takes the
+# first one available in that order, and tests ask for each in turn.
+STEPS = "fused"
+
 _HIDDEN = {
     "relu": lambda Z: np.maximum(Z, 0, out=Z),
     "logistic": lambda Z: expit(Z, out=Z),
@@ -257,6 +272,7 @@ class _Lockstep:
         sizes = [int(np.prod(s)) for s in self.shapes] + [s[1] for s in self.shapes]
         self.bounds = np.concatenate([[0], np.cumsum(sizes)])
         self.n_coef = int(sum(sizes[: len(self.shapes)]))
+        self.coef_bounds = self.bounds[: len(self.shapes) + 1].astype(np.int64)
         self.params_SP = np.stack(
             [
                 np.concatenate([a.ravel() for a in f.coefs_ + f.intercepts_])
@@ -264,12 +280,38 @@ class _Lockstep:
             ]
         )
         self.velocity_SP = np.zeros_like(self.params_SP)
+        S0, N = len(fits), self.n_samples
+        self.X_buf = np.empty((S0, N, X_NF.shape[1]))
+        self.Y_buf = np.empty((S0, N, Y_N1.shape[1]), dtype=Y_N1.dtype)
+        self.prob_buf = np.empty((S0, N, 1))
+        self.hist_buf = np.empty(S0 * len(self.batches) * self.n_coef)
         self.order_SN = np.tile(np.arange(self.n_samples), (len(fits), 1))
         self.lr_S = np.full(len(fits), float(ref.learning_rate_init))
         self.active = list(range(len(fits)))
         self.best_loss = [np.inf] * len(fits)
         self.no_improvement = [0] * len(fits)
         self.warned = [False] * len(fits)
+        self.steps = self.choose_steps()
+
+    def choose_steps(self):
+        """``'fused'``, ``'compiled'`` or ``'numpy'``: the most :data:`STEPS` allows.
+
+        Compiled steps need numba and an activation whose function the C library
+        rounds as numpy and scipy do; fused products need one hidden layer, one
+        output, and this machine's BLAS ordering its small products as they do.
+        """
+        ref = self.fits[0]
+        if (
+            STEPS == "numpy"
+            or not sgd_kernels.AVAILABLE
+            or ref.activation not in sgd_kernels.ACTIVATION_CODES
+        ):
+            return "numpy"
+        (n_in, n_hidden), *rest = self.shapes
+        if STEPS == "fused" and [s[1] for s in rest] == [1]:
+            if sgd_kernels.products_agree(self.sizes_K, n_in, n_hidden):
+                return "fused"
+        return "compiled"
 
     def views(self, flat_SP):
         """Per-layer coef views ``(S, fan_in, fan_out)`` and intercept views."""
@@ -307,11 +349,105 @@ class _Lockstep:
             # draws (they depend only on the length), so the order is the same.
             for row, k in enumerate(self.active):
                 self.fits[k]._random_state.shuffle(self.order_SN[row])
-        X_SNF = self.X_NF[self.order_SN]
-        Y_SN1 = self.Y_N1[self.order_SN]
-        prob_SN1 = np.empty((S, self.n_samples, 1))
-        batches = self.batches
-        coef_hist_SKC = np.empty((S, len(batches), self.n_coef))
+        # The epoch's arrays reuse the first S rows of buffers made for all seeds.
+        # np.take copies whole rows at once; X_NF[order_SN] gathers element by
+        # element, several times slower. Either way the values are the same.
+        X_SNF = np.take(self.X_NF, self.order_SN, axis=0, out=self.X_buf[:S])
+        Y_SN1 = np.take(self.Y_N1, self.order_SN, axis=0, out=self.Y_buf[:S])
+        prob_SN1 = self.prob_buf[:S]
+        hist = self.hist_buf[: S * len(self.batches) * self.n_coef]
+        minibatches = {
+            "fused": self.fused_minibatches,
+            "compiled": self.compiled_minibatches,
+            "numpy": self.numpy_minibatches,
+        }[self.steps]
+        minibatches(X_SNF, Y_SN1, prob_SN1, hist)
+        return self.epoch_losses(prob_SN1, Y_SN1, hist, self.fits[0].alpha)
+
+    def batch_buffers(self, S):
+        """Per batch size: hidden activations, their transposes, and the deltas."""
+        widths = [s[1] for s in self.shapes]
+        buffers = {}
+        for n_b in np.unique(self.sizes_K):
+            zs = [np.empty((S, n_b, w)) for w in widths[:-1]]
+            ds = [np.empty((S, n_b, w)) for w in widths]
+            buffers[int(n_b)] = zs, [z.transpose(0, 2, 1) for z in zs], ds
+        return buffers
+
+    def fused_minibatches(self, X_SNF, Y_SN1, prob_SN1, hist):
+        """One hidden layer: compiled steps, and np.matmul only for the output's
+        two products (vector products, whose BLAS order varies most)."""
+        code, alpha, momentum, nesterov = self.compiled_settings()
+        params_SP, velocity_SP = self.params_SP, self.velocity_SP
+        (W_SFH, W_SH1), (b_S1H, b_S11) = self.views(params_SP)
+        grad_SP = np.empty_like(params_SP)
+        (gW_SFH, gW_SH1), (gb_S1H, gb_S11) = self.views(grad_SP)
+        buffers = self.batch_buffers(len(self.active))
+        for k, sl in enumerate(self.batches):
+            n_b = sl.stop - sl.start
+            (z_SBH,), (z_T_SHB,), (d_SBH, d_SB1) = buffers[n_b]
+            x_SBF, p_SB1 = X_SNF[:, sl], prob_SN1[:, sl]
+            sgd_kernels.hidden_forward(x_SBF, W_SFH, b_S1H, z_SBH, code)
+            np.matmul(z_SBH, W_SH1, out=p_SB1)
+            sgd_kernels.output_error(p_SB1, b_S11, Y_SN1[:, sl], d_SB1, gb_S11)
+            np.matmul(z_T_SHB, d_SB1, out=gW_SH1)
+            sgd_kernels.hidden_backward(
+                x_SBF, z_SBH, d_SB1, W_SH1, d_SBH, gW_SFH, gb_S1H, code
+            )
+            sgd_kernels.sgd_update(
+                params_SP, grad_SP, velocity_SP, self.lr_S, hist, self.coef_bounds,
+                k, alpha, n_b, momentum, nesterov,
+            )  # fmt: skip
+
+    def compiled_minibatches(self, X_SNF, Y_SN1, prob_SN1, hist):
+        """The epoch's minibatches: products by np.matmul, the rest compiled."""
+        code, alpha, momentum, nesterov = self.compiled_settings()
+        params_SP, velocity_SP = self.params_SP, self.velocity_SP
+        coefs, inters = self.views(params_SP)
+        coefs_T = [c.transpose(0, 2, 1) for c in coefs]
+        grad_SP = np.empty_like(params_SP)
+        gcoefs, ginters = self.views(grad_SP)
+        L = len(self.shapes)
+        X_T_SFN = X_SNF.transpose(0, 2, 1)
+        buffers = self.batch_buffers(len(self.active))
+        for k, sl in enumerate(self.batches):
+            n_b = sl.stop - sl.start
+            zs, zs_T, ds = buffers[n_b]
+            acts = [X_SNF[:, sl], *zs, prob_SN1[:, sl]]
+            acts_T = [X_T_SFN[:, :, sl], *zs_T]
+            for i in range(L - 1):
+                np.matmul(acts[i], coefs[i], out=acts[i + 1])
+                sgd_kernels.bias_activation(acts[i + 1], inters[i], code)
+            np.matmul(acts[L - 1], coefs[L - 1], out=acts[L])
+            sgd_kernels.output_error(
+                acts[L], inters[L - 1], Y_SN1[:, sl], ds[L - 1], ginters[L - 1]
+            )
+            for i in range(L - 1, -1, -1):
+                np.matmul(acts_T[i], ds[i], out=gcoefs[i])
+                if i > 0:
+                    np.matmul(ds[i], coefs_T[i], out=ds[i - 1])
+                    sgd_kernels.derivative_sums(
+                        acts[i], ds[i - 1], ginters[i - 1], code
+                    )
+            sgd_kernels.sgd_update(
+                params_SP, grad_SP, velocity_SP, self.lr_S, hist, self.coef_bounds,
+                k, alpha, n_b, momentum, nesterov,
+            )  # fmt: skip
+
+    def compiled_settings(self):
+        """The activation's code and the update's scalars, typed for numba."""
+        ref = self.fits[0]
+        return (
+            sgd_kernels.ACTIVATION_CODES[ref.activation],
+            float(ref.alpha),
+            float(ref.momentum),
+            bool(ref.nesterovs_momentum),
+        )
+
+    def numpy_minibatches(self, X_SNF, Y_SN1, prob_SN1, hist):
+        """The epoch's minibatches in numpy calls over all seeds."""
+        ref = self.fits[0]
+        S = len(self.active)
         params_SP, velocity_SP = self.params_SP, self.velocity_SP
         coefs, inters = self.views(params_SP)
         coefs_T = [c.transpose(0, 2, 1) for c in coefs]
@@ -323,26 +459,24 @@ class _Lockstep:
             grad_SP[:, : self.n_coef],
             params_SP[:, : self.n_coef],
         )
+        hist_SKCs = self.history_views(hist, S)
+        coefs_SC = [params_SP[:, a:b] for a, b in pairwise(self.coef_bounds)]
         act = _HIDDEN[ref.activation]
         deriv = _DERIVATIVE[ref.activation]
         alpha, momentum, nesterov = ref.alpha, ref.momentum, ref.nesterovs_momentum
         lr_S11 = self.lr_S[:, None]
         L = len(self.shapes)
-        widths = [s[1] for s in self.shapes]
         # Every operand is a block with sklearn's own strides (C-contiguous, or the
         # transpose of a C-contiguous block), so each matmul block runs the same
         # BLAS call as sklearn's `a @ b` and each sum runs along a contiguous row.
         X_T_SFN = X_SNF.transpose(0, 2, 1)
-        buffers = {}
-        for k, sl in enumerate(batches):
+        buffers = self.batch_buffers(S)
+        for k, sl in enumerate(self.batches):
             n_b = sl.stop - sl.start
-            if n_b not in buffers:
-                zs = [np.empty((S, n_b, w)) for w in widths[:-1]]
-                ds = [np.empty((S, n_b, w)) for w in widths]
-                buffers[n_b] = zs, [z.transpose(0, 2, 1) for z in zs], ds
             zs, zs_T, ds = buffers[n_b]
             # The L2 term of this batch's loss uses the weights before its update.
-            coef_hist_SKC[:, k] = params_coef_SC
+            for hist_SKC, coef_SC in zip(hist_SKCs, coefs_SC):
+                hist_SKC[:, k] = coef_SC
             acts = [X_SNF[:, sl], *zs, prob_SN1[:, sl]]
             acts_T = [X_T_SFN[:, :, sl], *zs_T]
             for i in range(L):
@@ -372,22 +506,23 @@ class _Lockstep:
                 np.add(params_SP, tmp1_SP, out=params_SP)
             else:
                 np.add(params_SP, velocity_SP, out=params_SP)
-        return self.epoch_losses(prob_SN1, Y_SN1, coef_hist_SKC, alpha)
 
-    def epoch_losses(self, prob_SN1, Y_SN1, coef_hist_SKC, alpha):
+    def epoch_losses(self, prob_SN1, Y_SN1, hist, alpha):
         """Each seed's epoch loss, summed batch by batch as sklearn does."""
+        l2_SK = self.squared_norms(hist, prob_SN1.shape[0])
+        if self.steps != "numpy":
+            loss_S = np.empty(prob_SN1.shape[0])
+            sgd_kernels.epoch_losses(
+                prob_SN1, Y_SN1, l2_SK, self.sizes_K, float(alpha), loss_S
+            )
+            return loss_S
         eps = np.finfo(prob_SN1.dtype).eps
         p_SN1 = np.clip(prob_SN1, eps, 1 - eps)
         # sklearn adds xlogy(y, p) + xlogy(1 - y, 1 - p); with y in {0, 1} one term
         # is exactly +0 and the other is xlogy(1, q) for q = p or 1 - p, so a single
         # xlogy (the same scipy log) gives the same bits at half the cost.
         terms_SN1 = xlogy(1.0, np.where(Y_SN1, p_SN1, 1 - p_SN1))
-        S, K = coef_hist_SKC.shape[:2]
-        l2_SK = 0
-        for i in range(len(self.shapes)):
-            w_SKC = coef_hist_SKC[:, :, self.bounds[i] : self.bounds[i + 1]]
-            w_R1C = np.ascontiguousarray(w_SKC).reshape(S * K, 1, -1)
-            l2_SK = l2_SK + np.matmul(w_R1C, w_R1C.transpose(0, 2, 1)).reshape(S, K)
+        S, K = l2_SK.shape
         loss_SK = np.empty((S, K))
         sizes_K = self.sizes_K
         for size, cols, rows in self.batch_groups:
@@ -398,6 +533,28 @@ class _Lockstep:
         loss_SK += (0.5 * alpha) * l2_SK / sizes_K
         accumulated_SK = np.add.accumulate(loss_SK * sizes_K, axis=1)
         return accumulated_SK[:, -1] / self.n_samples
+
+    def history_views(self, hist, S):
+        """Per layer, the ``(S, K, fan_in * fan_out)`` block of the weight history.
+
+        Each batch's weights before its update go there (for the L2 term of its
+        loss); one C-contiguous block per layer gives numpy's dot products
+        without a copy.
+        """
+        K = len(self.batches)
+        return [
+            hist[S * K * a : S * K * b].reshape(S, K, b - a)
+            for a, b in pairwise(self.coef_bounds)
+        ]
+
+    def squared_norms(self, hist, S):
+        """Sum over layers of ``np.dot(w, w)`` of each batch's flattened weights."""
+        K = len(self.batches)
+        l2_SK = 0
+        for w_SKC in self.history_views(hist, S):
+            w_R1C = w_SKC.reshape(S * K, 1, -1)
+            l2_SK = l2_SK + np.matmul(w_R1C, w_R1C.transpose(0, 2, 1)).reshape(S, K)
+        return l2_SK
 
     def end_epoch(self, loss_S):
         """Book-keep each seed's epoch as sklearn does; return rows that stop."""
@@ -689,11 +846,16 @@ def differences(clf, ref):
 # The cache's key covers, besides the call's own arguments, what decides a run
 # but is not an argument: the library versions and the source of the code that
 # trains (this engine, the L-BFGS wrapper, the compatibility layer).
-_SOURCES = ("batched_sgd.py", "MLPClassifierWithSolverLBFGS.py", "sklearn_compat.py")
+_SOURCES = (
+    "batched_sgd.py",
+    "sgd_kernels.py",
+    "MLPClassifierWithSolverLBFGS.py",
+    "sklearn_compat.py",
+)
 
 
 def environment_key():
-    """Versions of numpy, scipy and scikit-learn, and a digest of the sources."""
+    """Versions of numpy, scipy, scikit-learn and numba, and a digest of the sources."""
     import scipy
     import sklearn
 
@@ -705,6 +867,7 @@ def environment_key():
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "scikit-learn": sklearn.__version__,
+        "numba": sgd_kernels.numba.__version__ if sgd_kernels.AVAILABLE else None,
         "sources": digest.hexdigest(),
     }
 

@@ -18,6 +18,14 @@ pytestmark = pytest.mark.skipif(
     reason="the batched engine declines this scikit-learn (see test_versions.py)",
 )
 
+
+@pytest.fixture(autouse=True, params=["fused", "compiled", "numpy"])
+def steps(request, monkeypatch):
+    """Every test here holds for each way the engine can run a minibatch."""
+    monkeypatch.setattr(batched_sgd, "STEPS", request.param)
+    return request.param
+
+
 # The homework's SGD configuration, all but the activation.
 HOMEWORK_SGD = homework_settings()["sgd-relu"].get_params()
 del HOMEWORK_SGD["activation"]

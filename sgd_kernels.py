@@ -1,0 +1,381 @@
+"""Compiled steps of one SGD minibatch, for all seeds at once, in sklearn's bits.
+
+The lockstep engine in :mod:`batched_sgd` can run a minibatch as some twenty
+numpy calls on tiny ``(n_seeds, batch, width)`` arrays; most of that time is
+spent entering and leaving numpy. numba compiles the steps here into loops over
+the seeds, so that a minibatch costs a handful of calls:
+
+* ``'compiled'`` steps: every matrix product stays an ``np.matmul`` (the BLAS
+  call sklearn's ``a @ b`` makes); bias and activation, output and its error,
+  derivative, intercept gradients and the weight update are compiled.
+* ``'fused'`` steps, for one hidden layer and one output: the hidden layer's
+  two products are compiled too, as the chain of fused multiply-adds over the
+  inner index that BLAS kernels such as OpenBLAS's compute. BLAS libraries may
+  order them otherwise, so :func:`products_agree` first compares them with
+  ``np.matmul`` on this machine, and the engine fuses them only if it agrees.
+
+Each step does, per element, the operations numpy and scipy do for sklearn, in
+the same order: the same IEEE sums and products, ``exp`` and ``log`` from the
+same C library that ``scipy.special.expit`` and ``xlogy`` call, ``np.maximum``'s
+``+0.0``, and numpy's summation orders (pairwise along a contiguous axis, row
+after row along another). The engine's exactness check compares the result with
+sklearn's own ``fit`` on every setting it trains, so a difference is caught.
+
+Without numba, :data:`AVAILABLE` is False and the engine runs numpy calls.
+"""
+
+import math
+
+import numpy as np
+
+try:
+    import numba
+    from numba.extending import intrinsic
+except ImportError:  # the engine then uses its numpy steps
+    numba = None
+
+AVAILABLE = numba is not None
+
+# Activation codes shared with the engine; tanh is left to numpy, whose SIMD
+# tanh need not round like the C library's.
+ACTIVATION_CODES = {"identity": 0, "relu": 1, "logistic": 2}
+
+
+def _jit(func):
+    if numba is None:
+        return func
+    return numba.njit(cache=True, nogil=True)(func)
+
+
+if numba is not None:
+
+    @intrinsic
+    def _fma(typingctx, a, b, c):
+        """``a * b + c`` rounded once (LLVM's ``fma``), as BLAS kernels compute."""
+        sig = numba.float64(numba.float64, numba.float64, numba.float64)
+        return sig, lambda context, builder, signature, args: builder.fma(*args)
+
+else:
+    _fma = None
+
+
+@_jit
+def _pairwise_block(a, start, n):
+    """numpy's ``pairwise_sum`` of ``a[start:start + n]`` for ``n <= 128``."""
+    if n < 8:
+        res = 0.0
+        for i in range(start, start + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
+    r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
+    i = 8
+    while i < n - n % 8:
+        j = start + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[start + i]
+        i += 1
+    return res
+
+
+@_jit
+def _pairwise_sum(a, n):
+    """numpy's ``pairwise_sum`` of ``a[:n]``.
+
+    numpy halves a longer run (the first half a multiple of 8) until the parts
+    have at most 128 elements, and adds the two halves' sums. The halving is done
+    here with an explicit stack, since numba's cache cannot hold a recursive
+    function.
+    """
+    if n <= 128:
+        return _pairwise_block(a, 0, n)
+    # Post-order walk of numpy's halving tree: (start, length, halves done).
+    starts = np.empty(64, np.int64)
+    lengths = np.empty(64, np.int64)
+    stage = np.zeros(64, np.int64)
+    sums = np.empty(64)
+    top = 0
+    value = 0.0
+    starts[0], lengths[0] = 0, n
+    while True:
+        m = lengths[top]
+        half = m // 2
+        half -= half % 8
+        if m <= 128:
+            value = _pairwise_block(a, starts[top], m)
+        elif stage[top] == 0:
+            stage[top] = 1
+            top += 1
+            starts[top], lengths[top], stage[top] = starts[top - 1], half, 0
+            continue
+        elif stage[top] == 1:
+            stage[top] = 2
+            top += 1
+            starts[top] = starts[top - 1] + half
+            lengths[top], stage[top] = m - half, 0
+            continue
+        else:
+            value = sums[top] + value
+        if top == 0:
+            return value
+        top -= 1
+        if stage[top] == 1:
+            sums[top] = value
+
+
+@_jit
+def _column_sums(d_SBW, out_S1W):
+    """``np.add.reduce(d_SBW, axis=1, keepdims=True, out=out_S1W)``, bit for bit.
+
+    numpy sums a single column pairwise (it is contiguous) and several columns
+    row after row.
+    """
+    S, B, W = d_SBW.shape
+    if W == 1:
+        for s in range(S):
+            out_S1W[s, 0, 0] = 0.0 + _pairwise_sum(d_SBW[s, :, 0], B)
+        return
+    for s in range(S):
+        for w in range(W):
+            acc = 0.0
+            for b in range(B):
+                acc += d_SBW[s, b, w]
+            out_S1W[s, 0, w] = acc
+
+
+@_jit
+def _activate(z, code):
+    if code == 1:
+        return z if not z <= 0.0 else 0.0  # np.maximum(z, 0): NaN stays, -0.0 -> 0.0
+    if code == 2:
+        return 1.0 / (1.0 + math.exp(-z))  # scipy's expit
+    return z
+
+
+@_jit
+def bias_activation(z_SBW, b_S1W, code):
+    """``z += b`` then the hidden activation, in place."""
+    S, B, W = z_SBW.shape
+    for s in range(S):
+        for b in range(B):
+            for w in range(W):
+                z_SBW[s, b, w] = _activate(z_SBW[s, b, w] + b_S1W[s, 0, w], code)
+
+
+@_jit
+def output_error(p_SBW, b_S1W, y_SBW, delta_SBW, grad_b_S1W):
+    """Output layer: ``p += b``, ``expit(p)``, ``delta = p - y``, its column sums."""
+    S, B, W = p_SBW.shape
+    for s in range(S):
+        for b in range(B):
+            for w in range(W):
+                p = 1.0 / (1.0 + math.exp(-(p_SBW[s, b, w] + b_S1W[s, 0, w])))
+                p_SBW[s, b, w] = p
+                delta_SBW[s, b, w] = p - y_SBW[s, b, w]
+    _column_sums(delta_SBW, grad_b_S1W)
+
+
+@_jit
+def derivative_sums(z_SBW, delta_SBW, grad_b_S1W, code):
+    """The activation's derivative applied to ``delta`` in place, then column sums."""
+    S, B, W = z_SBW.shape
+    for s in range(S):
+        for b in range(B):
+            for w in range(W):
+                z = z_SBW[s, b, w]
+                if code == 1:
+                    if z == 0.0:
+                        delta_SBW[s, b, w] = 0.0
+                elif code == 2:
+                    d = delta_SBW[s, b, w] * z
+                    delta_SBW[s, b, w] = d * (1.0 - z)
+    _column_sums(delta_SBW, grad_b_S1W)
+
+
+@_jit
+def sgd_update(
+    params_SP, grad_SP, velocity_SP, lr_S, hist, bounds, k, alpha, n_b, momentum,
+    nesterov,
+):  # fmt: skip
+    """Record the coefficients of batch ``k`` in ``hist``, then one SGD step in place.
+
+    ``hist`` holds one C-contiguous ``(S, K, fan_in * fan_out)`` block per layer,
+    one after another; layer ``i``'s coefficients are the columns
+    ``bounds[i]:bounds[i + 1]`` of ``params_SP``. As sklearn:
+    ``coef_grad += alpha * coef``; ``grad /= n_b``;
+    ``velocity = momentum * velocity - lr * grad``; the parameters move by the
+    new velocity, or with Nesterov by ``momentum * velocity - lr * grad``.
+    """
+    S, P = params_SP.shape
+    n_coef = bounds[-1]
+    K = hist.size // (S * n_coef)
+    for s in range(S):
+        for i in range(bounds.size - 1):
+            lo, width = bounds[i], bounds[i + 1] - bounds[i]
+            row = S * K * lo + (s * K + k) * width - lo
+            for j in range(lo, lo + width):
+                w = params_SP[s, j]
+                hist[row + j] = w
+                grad_SP[s, j] = grad_SP[s, j] + alpha * w
+    for s in range(S):
+        lr = lr_S[s]
+        for j in range(P):
+            step = lr * (grad_SP[s, j] / n_b)
+            v = momentum * velocity_SP[s, j] - step
+            velocity_SP[s, j] = v
+            if nesterov:
+                params_SP[s, j] = params_SP[s, j] + (momentum * v - step)
+            else:
+                params_SP[s, j] = params_SP[s, j] + v
+
+
+@_jit
+def epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, out_S):
+    """Each seed's epoch loss from its minibatches, as sklearn sums it.
+
+    Per batch: ``-(sum of xlogy terms) / size`` with the probabilities clipped
+    to ``[eps, 1 - eps]``, plus ``(0.5 * alpha) * l2 / size``; the batch losses,
+    each times its size, are added in order and divided by the sample count.
+    """
+    S, N = prob_SN1.shape[0], prob_SN1.shape[1]
+    K = sizes_K.shape[0]
+    eps = np.finfo(np.float64).eps
+    terms = np.empty(N)
+    for s in range(S):
+        start, total = 0, 0.0
+        for k in range(K):
+            size = sizes_K[k]
+            for i in range(size):
+                p = prob_SN1[s, start + i, 0]
+                p = min(max(p, eps), 1.0 - eps) if not math.isnan(p) else p
+                q = p if Y_SN1[s, start + i, 0] != 0.0 else 1.0 - p
+                terms[i] = math.log(q)  # xlogy(1, q); the other term is +0
+            loss = -((0.0 + _pairwise_sum(terms, size)) / size)
+            loss += (0.5 * alpha) * l2_SK[s, k] / size
+            total = loss * size if k == 0 else total + loss * size
+            start += size
+        out_S[s] = total / N
+
+
+# ------------------------------------------- one hidden layer, products included
+
+
+@_jit
+def _product_chain(a_SBF, s, b, W_SFH, f_count, h):
+    """``sum_f a[s, b, f] * W[s, f, h]`` as a chain of fused multiply-adds."""
+    acc = a_SBF[s, b, 0] * W_SFH[s, 0, h]
+    for f in range(1, f_count):
+        acc = _fma(a_SBF[s, b, f], W_SFH[s, f, h], acc)
+    return acc
+
+
+@_jit
+def gemm_nn(a_SBF, W_SFH, out_SBH):
+    """``np.matmul(a, W, out=out)`` as a BLAS that chains fused multiply-adds."""
+    S, B, F = a_SBF.shape
+    H = W_SFH.shape[2]
+    for s in range(S):
+        for b in range(B):
+            for h in range(H):
+                out_SBH[s, b, h] = _product_chain(a_SBF, s, b, W_SFH, F, h)
+
+
+@_jit
+def gemm_tn(a_SBF, d_SBH, out_SFH):
+    """``np.matmul(a.transpose(0, 2, 1), d, out=out)``, fused multiply-adds."""
+    S, B, F = a_SBF.shape
+    H = d_SBH.shape[2]
+    for s in range(S):
+        for f in range(F):
+            for h in range(H):
+                acc = a_SBF[s, 0, f] * d_SBH[s, 0, h]
+                for b in range(1, B):
+                    acc = _fma(a_SBF[s, b, f], d_SBH[s, b, h], acc)
+                out_SFH[s, f, h] = acc
+
+
+@_jit
+def hidden_forward(x_SBF, W_SFH, b_S1H, z_SBH, code):
+    """``z = activation(x @ W + b)`` for one hidden layer, products fused."""
+    S, B, F = x_SBF.shape
+    H = W_SFH.shape[2]
+    for s in range(S):
+        for b in range(B):
+            for h in range(H):
+                z = _product_chain(x_SBF, s, b, W_SFH, F, h) + b_S1H[s, 0, h]
+                z_SBH[s, b, h] = _activate(z, code)
+
+
+@_jit
+def hidden_backward(x_SBF, z_SBH, d_out_SB1, W_out_SH1, d_SBH, g_W_SFH, g_b_S1H, code):
+    """Back through one hidden layer with one output unit, products fused.
+
+    ``d = d_out @ W_out.T`` (one term per element, as numpy's own loop computes
+    it), the activation's derivative, the column sums of ``d`` for the
+    intercept gradients, and ``x.T @ d`` for the coefficient gradients, in one
+    pass over the batch.
+    """
+    S, B, H = z_SBH.shape
+    F = x_SBF.shape[2]
+    for s in range(S):
+        for b in range(B):
+            for h in range(H):
+                d = 0.0 + d_out_SB1[s, b, 0] * W_out_SH1[s, h, 0]
+                z = z_SBH[s, b, h]
+                if code == 1:
+                    if z == 0.0:
+                        d = 0.0
+                elif code == 2:
+                    d = d * z
+                    d = d * (1.0 - z)
+                d_SBH[s, b, h] = d
+        # Each gradient's chain runs in a register, chains side by side.
+        for f in range(F):
+            for h in range(H):
+                acc = x_SBF[s, 0, f] * d_SBH[s, 0, h]
+                for b in range(1, B):
+                    acc = _fma(x_SBF[s, b, f], d_SBH[s, b, h], acc)
+                g_W_SFH[s, f, h] = acc
+    _column_sums(d_SBH, g_b_S1H)
+
+
+def products_agree(batch_sizes, n_features, n_hidden, n_trials=32):
+    """Whether the fused products give numpy's bits here, for these shapes.
+
+    BLAS libraries differ in how they order a small product's multiply-adds;
+    the fused kernels follow one order (a chain of fused multiply-adds over
+    the inner index). This compares them with ``np.matmul`` on random blocks of
+    the engine's shapes; the engine fuses its products only where they agree.
+    """
+    if not AVAILABLE:
+        return False
+    rng = np.random.default_rng(0)
+    for n_b in sorted(set(int(b) for b in batch_sizes)):
+        shape = (n_trials, n_b, n_features)
+        x = rng.standard_normal(shape) * 10.0 ** rng.uniform(-4, 4, shape)
+        W = rng.standard_normal((n_trials, n_features, n_hidden))
+        d = rng.standard_normal((n_trials, n_b, n_hidden))
+        d_out = rng.standard_normal((n_trials, n_b, 1))
+        W_out = rng.standard_normal((n_trials, n_hidden, 1))
+        nn, tn = np.empty((n_trials, n_b, n_hidden)), np.empty(W.shape)
+        gemm_nn(x, W, nn)
+        gemm_tn(x, d, tn)
+        outer = 0.0 + d_out * W_out.transpose(0, 2, 1)
+        same = (
+            np.array_equal(nn, np.matmul(x, W))
+            and np.array_equal(tn, np.matmul(x.transpose(0, 2, 1), d))
+            and np.array_equal(outer, np.matmul(d_out, W_out.transpose(0, 2, 1)))
+        )
+        if not same:
+            return False
+    return True

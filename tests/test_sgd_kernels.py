@@ -1,0 +1,61 @@
+"""The compiled steps give numpy's bits, and the engine uses them only where safe."""
+
+import numpy as np
+import pytest
+
+import batched_sgd
+import sgd_kernels
+
+pytestmark = pytest.mark.skipif(
+    not sgd_kernels.AVAILABLE, reason="numba is not installed: nothing is compiled"
+)
+
+
+@pytest.mark.parametrize("n", [*range(1, 40), 127, 128, 129, 200, 1000, 4097])
+def test_column_sums_are_numpys_sums(n):
+    rng = np.random.default_rng(n)
+    for width in (1, 3):
+        d = rng.standard_normal((4, n, width)) * 10.0 ** rng.uniform(-5, 5, (4, n, 1))
+        ours = np.empty((4, 1, width))
+        sgd_kernels._column_sums(d, ours)
+        ref = np.add.reduce(d, axis=1, keepdims=True)
+        assert ours.tobytes() == ref.tobytes()
+
+
+def test_activation_matches_numpy_and_scipy_at_the_edges():
+    from scipy.special import expit
+
+    z = np.array([-0.0, 0.0, -1e-300, 1e-300, -800.0, 800.0, np.nan, np.inf, -np.inf])
+    z = np.concatenate([z, np.random.default_rng(0).standard_normal(10_000) * 20])
+    relu = np.array([sgd_kernels._activate(v, 1) for v in z])
+    logistic = np.array([sgd_kernels._activate(v, 2) for v in z])
+    assert relu.tobytes() == np.maximum(z, 0).tobytes()
+    assert logistic.tobytes() == expit(z).tobytes()
+
+
+def test_a_product_in_another_order_is_refused(monkeypatch):
+    """Where a BLAS orders its multiply-adds otherwise, nothing is fused."""
+
+    def plain_products(a_SBF, W_SFH, out_SBH):
+        # Products rounded, then added: not a chain of fused multiply-adds.
+        np.copyto(out_SBH, (a_SBF[:, :, :, None] * W_SFH[:, None]).sum(axis=2))
+
+    assert sgd_kernels.products_agree([10], 2, 2) in (True, False)
+    monkeypatch.setattr(sgd_kernels, "gemm_nn", plain_products)
+    assert sgd_kernels.products_agree([10], 2, 2) is False
+    assert sgd_kernels.products_agree([10], 2, 8) is False
+
+
+@pytest.mark.parametrize("steps", ["numpy", "compiled", "fused"])
+def test_the_engine_says_which_steps_it_ran(small_xor, monkeypatch, steps):
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = small_xor
+    monkeypatch.setattr(batched_sgd, "STEPS", steps)
+    est = MLPClassifier(hidden_layer_sizes=[2], solver="sgd", batch_size=10)
+    fits, X_NF, Y_N1 = batched_sgd._initialized_clones(est, X, y, [0, 1])
+    lockstep = batched_sgd._Lockstep(fits, np.ascontiguousarray(X_NF), Y_N1)
+    expected = steps
+    if steps == "fused" and not sgd_kernels.products_agree([10], 2, 2):
+        expected = "compiled"
+    assert lockstep.steps == expected
