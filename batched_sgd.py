@@ -683,10 +683,12 @@ def fit_seeds(
     bit for bit. With ``engine='sklearn'`` that very list comprehension runs,
     in chunks of seeds over ``n_jobs`` processes (joblib). With
     ``engine='batched'`` an SGD ``MLPClassifier`` trains all its seeds in
-    lockstep (:func:`fit_sgd_lockstep`); then, if ``check``, the run with the
-    fewest epochs is refitted with sklearn's ``fit`` and compared bit for bit,
-    and on any difference the setting is announced in one line and trained
-    again with sklearn's ``fit``. Other estimators (L-BFGS) always use ``fit``.
+    lockstep (:func:`fit_sgd_lockstep`), one group per worker; if ``check``,
+    the first group's worker then refits its run with the fewest epochs with
+    sklearn's ``fit`` and compares the bits (the other groups, a little larger,
+    still train meanwhile), and on any difference the setting is announced in
+    one line and trained again with sklearn's ``fit``. Other estimators (L-BFGS)
+    always use ``fit``.
 
     Parameters
     ----------
@@ -767,48 +769,70 @@ def _train_packed(
 def _train(
     estimator, X, y, seeds, engine, check, environment, n_jobs=-1, on_chunk=None
 ):
-    """Train every seed, then check exactness; ``environment`` is only a key."""
-    fits, seconds = _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk)
-    result = SeedFits(fits, seconds, engine, 0, None)
-    if engine != "batched" or not check:
-        return result
-    shortest = min(range(len(seeds)), key=lambda i: fits[i].n_iter_)
-    reference, _ = fit_with_sklearn(estimator, X, y, seeds[shortest])
-    differs = differences(fits[shortest], reference)
-    outcome = ExactnessCheck(
-        seeds[shortest], int(fits[shortest].n_iter_), not differs, ", ".join(differs)
+    """Train every seed and check exactness; ``environment`` is only a key."""
+    check = engine == "batched" and check
+    fits, seconds, outcome = _fit_parallel(
+        estimator, X, y, seeds, engine, n_jobs, on_chunk, check
     )
-    if not differs:
-        return replace(result, check=outcome)
+    if outcome is None or outcome.identical:
+        return SeedFits(fits, seconds, engine, 0, outcome)
     print(
         f"On this machine the batched engine differs from sklearn for "
         f"seed {outcome.seed} ({outcome.differs}); training every seed again "
         "with sklearn's own fit."
     )
-    fits, seconds = _fit_parallel(estimator, X, y, seeds, "sklearn", n_jobs, on_chunk)
+    fits, seconds, _ = _fit_parallel(
+        estimator, X, y, seeds, "sklearn", n_jobs, on_chunk, check=False
+    )
     return SeedFits(fits, seconds, "sklearn", 0, outcome)
 
 
-def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk):
-    """Fit chunks of seeds over joblib workers; return (estimators, seconds)."""
+# The chunk whose worker also refits a run for the exactness check gets this
+# weight against 1 for the others, so that all workers finish about together.
+_CHECKING_CHUNK_WEIGHT = 0.8
+
+
+def _chunks(seeds, n_chunks, check):
+    """Split ``seeds`` in order; the first chunk is smaller when it is checked."""
+    weights = np.ones(n_chunks)
+    if check and n_chunks > 1:
+        weights[0] = _CHECKING_CHUNK_WEIGHT
+    ends = np.rint(np.cumsum(weights) / weights.sum() * len(seeds)).astype(int)
+    return [seeds[a:b] for a, b in zip([0, *ends[:-1]], ends) if b > a]
+
+
+def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, check):
+    """Fit chunks of seeds over joblib workers.
+
+    Returns the estimators, the seconds per run, and the exactness check (made
+    by the first chunk's worker while the others still train) or None.
+    """
     n_workers = max(1, min(effective_n_jobs(n_jobs), len(seeds)))
     # Lockstep groups: one per worker. Plain fits: smaller chunks, for balance.
     n_chunks = n_workers if engine == "batched" else min(len(seeds), 4 * n_workers)
-    chunks = [c.tolist() for c in np.array_split(seeds, n_chunks) if len(c)]
-    fits, seconds = [], []
-    jobs = (delayed(_fit_chunk)(estimator, X, y, c, engine) for c in chunks)
-    for chunk, (chunk_fits, secs) in zip(
+    chunks = _chunks(list(seeds), n_chunks, check)
+    fits, seconds, outcome = [], [], None
+    jobs = (
+        delayed(_fit_chunk)(estimator, X, y, c, engine, check and i == 0)
+        for i, c in enumerate(chunks)
+    )
+    for chunk, (chunk_fits, secs, chunk_check) in zip(
         chunks, Parallel(n_jobs=n_workers, return_as="generator")(jobs)
     ):
         fits += chunk_fits
         seconds += [secs / len(chunk)] * len(chunk)
+        outcome = outcome or chunk_check
         if on_chunk is not None:
             on_chunk(len(chunk))
-    return fits, seconds
+    return fits, seconds, outcome
 
 
-def _fit_chunk(estimator, X, y, seeds, engine):
-    """Fit one chunk of seeds; the unit of work of a process."""
+def _fit_chunk(estimator, X, y, seeds, engine, check=False):
+    """Fit one chunk of seeds, the unit of work of a process; maybe check it.
+
+    Returns the estimators, the seconds they took, and, if ``check``, the
+    :class:`ExactnessCheck` of the chunk's run with the fewest epochs.
+    """
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -818,7 +842,22 @@ def _fit_chunk(estimator, X, y, seeds, engine):
             fits = [
                 clone(estimator).set_params(random_state=s).fit(X, y) for s in seeds
             ]
-    return fits, time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    return (
+        fits,
+        seconds,
+        exactness_check(estimator, X, y, seeds, fits) if check else None,
+    )
+
+
+def exactness_check(estimator, X, y, seeds, fits):
+    """Refit the run with the fewest epochs by sklearn's ``fit``; compare the bits."""
+    shortest = min(range(len(seeds)), key=lambda i: fits[i].n_iter_)
+    reference, _ = fit_with_sklearn(estimator, X, y, seeds[shortest])
+    differs = differences(fits[shortest], reference)
+    return ExactnessCheck(
+        seeds[shortest], int(fits[shortest].n_iter_), not differs, ", ".join(differs)
+    )
 
 
 def _same_bits(a, b):

@@ -221,22 +221,23 @@ def test_each_change_of_an_input_trains_again(cached, small_xor, change):
     assert fits.n_from_cache == 0 and trainings.count > 0
 
 
-@pytest.mark.parametrize("what", ["scikit-learn", "numpy", "scipy", "sources"])
+@pytest.mark.parametrize("what", ["scikit-learn", "numpy", "scipy", "numba", "sources"])
 def test_library_versions_and_sources_are_in_the_key(
     cached, small_xor, monkeypatch, what
 ):
     memory, est, _, trainings = cached
     real = batched_sgd.environment_key()
     monkeypatch.setattr(
-        batched_sgd, "environment_key", lambda: real | {what: real[what] + "+1"}
+        batched_sgd, "environment_key", lambda: real | {what: f"{real[what]}+1"}
     )
     assert fit(est, *small_xor, [0, 1], n_jobs=1, memory=memory).n_from_cache == 0
     assert trainings.count > 0
 
 
-def test_the_source_digest_covers_engine_wrapper_and_compat_layer():
+def test_the_source_digest_covers_the_code_that_trains():
     assert set(batched_sgd._SOURCES) == {
         "batched_sgd.py",
+        "sgd_kernels.py",
         "MLPClassifierWithSolverLBFGS.py",
         "sklearn_compat.py",
     }
