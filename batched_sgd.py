@@ -39,7 +39,7 @@ import hashlib
 import pickle
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
@@ -725,21 +725,15 @@ def fit_seeds(
         )
     args = (estimator, X, y, seeds, "batched" if batched else "sklearn", check)
     key = {"environment": environment_key()}
-    cached = False
-    if memory is not None:
-        train = memory.cache(_train_packed, ignore=_NOT_IN_KEY)
-        cached = train.check_call_in_cache(*args, **key)
+    train = _train if memory is None else memory.cache(_train, ignore=_NOT_IN_KEY)
+    cached = memory is not None and train.check_call_in_cache(*args, **key)
     bar = ProgressLine(label, len(seeds), show=progress, bar=not cached)
     start = time.perf_counter()
     try:
-        if memory is None:
-            fits = _train(*args, **key, n_jobs=n_jobs, on_chunk=bar.update)
-        else:
-            packed = train(*args, **key, n_jobs=n_jobs, on_chunk=bar.update)
-            fits = pickle.loads(packed)
+        packed = train(*args, **key, n_jobs=n_jobs, on_chunk=bar.update)
     finally:
         bar.close()
-    fits = replace(fits, n_from_cache=len(seeds) if cached else 0)
+    fits = packed.unpack(n_from_cache=len(seeds) if cached else 0)
     bar.summary(
         f"{label}: {len(seeds)} runs in {time.perf_counter() - start:.1f} s, "
         f"{fits.engine} engine" + (", all from the cache" if cached else "") + "."
@@ -750,20 +744,27 @@ def fit_seeds(
 _NOT_IN_KEY = ["n_jobs", "on_chunk"]
 
 
-def _train_packed(
-    estimator, X, y, seeds, engine, check, environment, n_jobs=-1, on_chunk=None
-):
-    """:func:`_train`'s result as pickled bytes: the unit that the cache keeps.
+@dataclass(frozen=True)
+class _PackedFits:
+    """A setting's runs as its workers pickled them: what the cache keeps.
 
-    joblib's ``Memory`` reads its files with a pure-Python unpickler, which takes
-    about half a second for the 256 estimators of one setting (their loss curves
-    are lists of NumPy scalars); one ``bytes`` object loads at once and then
-    unpickles in C, several times faster.
+    Each worker pickles its own estimators (in parallel), so the notebook's
+    process only unpickles them, once, in C; joblib's ``Memory`` writes and
+    reads the few ``bytes`` objects at once (its pure-Python unpickler would
+    take about half a second for the 256 estimators of a setting, whose loss
+    curves are lists of NumPy scalars).
     """
-    result = _train(
-        estimator, X, y, seeds, engine, check, environment, n_jobs, on_chunk
-    )
-    return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+
+    chunks: list  # pickled lists of estimators, in the order of the seeds
+    fit_seconds: list
+    engine: str
+    check: ExactnessCheck | None
+
+    def unpack(self, n_from_cache):
+        estimators = [clf for chunk in self.chunks for clf in pickle.loads(chunk)]
+        return SeedFits(
+            estimators, self.fit_seconds, self.engine, n_from_cache, self.check
+        )
 
 
 def _train(
@@ -775,7 +776,7 @@ def _train(
         estimator, X, y, seeds, engine, n_jobs, on_chunk, check
     )
     if outcome is None or outcome.identical:
-        return SeedFits(fits, seconds, engine, 0, outcome)
+        return _PackedFits(fits, seconds, engine, outcome)
     print(
         f"On this machine the batched engine differs from sklearn for "
         f"seed {outcome.seed} ({outcome.differs}); training every seed again "
@@ -784,7 +785,7 @@ def _train(
     fits, seconds, _ = _fit_parallel(
         estimator, X, y, seeds, "sklearn", n_jobs, on_chunk, check=False
     )
-    return SeedFits(fits, seconds, "sklearn", 0, outcome)
+    return _PackedFits(fits, seconds, "sklearn", outcome)
 
 
 # The chunk whose worker also refits a run for the exactness check gets this
@@ -804,8 +805,9 @@ def _chunks(seeds, n_chunks, check):
 def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, check):
     """Fit chunks of seeds over joblib workers.
 
-    Returns the estimators, the seconds per run, and the exactness check (made
-    by the first chunk's worker while the others still train) or None.
+    Returns the chunks' estimators, each list pickled by its worker, the seconds
+    per run, and the exactness check (made by the first chunk's worker while the
+    others still train) or None.
     """
     n_workers = max(1, min(effective_n_jobs(n_jobs), len(seeds)))
     # Lockstep groups: one per worker. Plain fits: smaller chunks, for balance.
@@ -819,7 +821,7 @@ def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, check):
     for chunk, (chunk_fits, secs, chunk_check) in zip(
         chunks, Parallel(n_jobs=n_workers, return_as="generator")(jobs)
     ):
-        fits += chunk_fits
+        fits.append(chunk_fits)
         seconds += [secs / len(chunk)] * len(chunk)
         outcome = outcome or chunk_check
         if on_chunk is not None:
@@ -830,8 +832,8 @@ def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, check):
 def _fit_chunk(estimator, X, y, seeds, engine, check=False):
     """Fit one chunk of seeds, the unit of work of a process; maybe check it.
 
-    Returns the estimators, the seconds they took, and, if ``check``, the
-    :class:`ExactnessCheck` of the chunk's run with the fewest epochs.
+    Returns the estimators pickled, the seconds they took, and, if ``check``,
+    the :class:`ExactnessCheck` of the chunk's run with the fewest epochs.
     """
     start = time.perf_counter()
     with warnings.catch_warnings():
@@ -843,11 +845,8 @@ def _fit_chunk(estimator, X, y, seeds, engine, check=False):
                 clone(estimator).set_params(random_state=s).fit(X, y) for s in seeds
             ]
     seconds = time.perf_counter() - start
-    return (
-        fits,
-        seconds,
-        exactness_check(estimator, X, y, seeds, fits) if check else None,
-    )
+    outcome = exactness_check(estimator, X, y, seeds, fits) if check else None
+    return pickle.dumps(fits, protocol=pickle.HIGHEST_PROTOCOL), seconds, outcome
 
 
 def exactness_check(estimator, X, y, seeds, fits):

@@ -138,8 +138,12 @@ def kernel_name():
     return KERNEL_NAME
 
 
-def execute_notebook(out_dir, parameters, notebook=NOTEBOOK):
-    """Run ``notebook`` from a fresh kernel with papermill; return the output path."""
+def execute_notebook(out_dir, parameters, notebook=NOTEBOOK, progress=None):
+    """Run ``notebook`` from a fresh kernel with papermill; return the output path.
+
+    ``progress`` shows papermill's bar of cells (default: when stderr is a
+    terminal).
+    """
     import papermill
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -153,7 +157,7 @@ def execute_notebook(out_dir, parameters, notebook=NOTEBOOK):
             parameters=parameters,
             cwd=str(ROOT),
             kernel_name=kernel_name(),
-            progress_bar=sys.stderr.isatty(),
+            progress_bar=sys.stderr.isatty() if progress is None else progress,
             request_save_on_cell_execute=False,
         )
     except papermill.PapermillExecutionError as err:
