@@ -44,7 +44,7 @@ ACTIVATION_CODES = {"identity": 0, "relu": 1, "logistic": 2}
 def _jit(func):
     if numba is None:
         return func
-    return numba.njit(cache=True, nogil=True)(func)
+    return numba.njit(cache=True, nogil=True, error_model="numpy")(func)
 
 
 if numba is not None:
