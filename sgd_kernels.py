@@ -186,19 +186,27 @@ def output_error(p_SBW, b_S1W, y_SBW, delta_SBW, grad_b_S1W):
 
 
 @_jit
+def _derivative(delta, z, code):
+    """``delta`` times the activation's derivative at output ``z``, as sklearn's
+    in-place derivatives compute it (relu: ``delta[z == 0] = 0``)."""
+    if code == 1:
+        return 0.0 if z == 0.0 else delta
+    if code == 2:
+        delta = delta * z
+        return delta * (1.0 - z)
+    return delta
+
+
+@_jit
 def derivative_sums(z_SBW, delta_SBW, grad_b_S1W, code):
     """The activation's derivative applied to ``delta`` in place, then column sums."""
     S, B, W = z_SBW.shape
     for s in range(S):
         for b in range(B):
             for w in range(W):
-                z = z_SBW[s, b, w]
-                if code == 1:
-                    if z == 0.0:
-                        delta_SBW[s, b, w] = 0.0
-                elif code == 2:
-                    d = delta_SBW[s, b, w] * z
-                    delta_SBW[s, b, w] = d * (1.0 - z)
+                delta_SBW[s, b, w] = _derivative(
+                    delta_SBW[s, b, w], z_SBW[s, b, w], code
+                )
     _column_sums(delta_SBW, grad_b_S1W)
 
 
@@ -271,48 +279,45 @@ def epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, out_S):
 
 
 @_jit
-def _product_chain(a_SBF, s, b, W_SFH, f_count, h):
-    """``sum_f a[s, b, f] * W[s, f, h]`` as a chain of fused multiply-adds."""
-    acc = a_SBF[s, b, 0] * W_SFH[s, 0, h]
-    for f in range(1, f_count):
-        acc = _fma(a_SBF[s, b, f], W_SFH[s, f, h], acc)
+def _fma_chain(u, v):
+    """``sum_i u[i] * v[i]`` as a chain of fused multiply-adds from ``i = 0``."""
+    acc = u[0] * v[0]
+    for i in range(1, u.shape[0]):
+        acc = _fma(u[i], v[i], acc)
     return acc
 
 
 @_jit
 def gemm_nn(a_SBF, W_SFH, out_SBH):
     """``np.matmul(a, W, out=out)`` as a BLAS that chains fused multiply-adds."""
-    S, B, F = a_SBF.shape
+    S, B, _ = a_SBF.shape
     H = W_SFH.shape[2]
     for s in range(S):
         for b in range(B):
             for h in range(H):
-                out_SBH[s, b, h] = _product_chain(a_SBF, s, b, W_SFH, F, h)
+                out_SBH[s, b, h] = _fma_chain(a_SBF[s, b], W_SFH[s, :, h])
 
 
 @_jit
 def gemm_tn(a_SBF, d_SBH, out_SFH):
     """``np.matmul(a.transpose(0, 2, 1), d, out=out)``, fused multiply-adds."""
-    S, B, F = a_SBF.shape
+    S, _, F = a_SBF.shape
     H = d_SBH.shape[2]
     for s in range(S):
         for f in range(F):
             for h in range(H):
-                acc = a_SBF[s, 0, f] * d_SBH[s, 0, h]
-                for b in range(1, B):
-                    acc = _fma(a_SBF[s, b, f], d_SBH[s, b, h], acc)
-                out_SFH[s, f, h] = acc
+                out_SFH[s, f, h] = _fma_chain(a_SBF[s, :, f], d_SBH[s, :, h])
 
 
 @_jit
 def hidden_forward(x_SBF, W_SFH, b_S1H, z_SBH, code):
     """``z = activation(x @ W + b)`` for one hidden layer, products fused."""
-    S, B, F = x_SBF.shape
+    S, B, _ = x_SBF.shape
     H = W_SFH.shape[2]
     for s in range(S):
         for b in range(B):
             for h in range(H):
-                z = _product_chain(x_SBF, s, b, W_SFH, F, h) + b_S1H[s, 0, h]
+                z = _fma_chain(x_SBF[s, b], W_SFH[s, :, h]) + b_S1H[s, 0, h]
                 z_SBH[s, b, h] = _activate(z, code)
 
 
@@ -331,21 +336,11 @@ def hidden_backward(x_SBF, z_SBH, d_out_SB1, W_out_SH1, d_SBH, g_W_SFH, g_b_S1H,
         for b in range(B):
             for h in range(H):
                 d = 0.0 + d_out_SB1[s, b, 0] * W_out_SH1[s, h, 0]
-                z = z_SBH[s, b, h]
-                if code == 1:
-                    if z == 0.0:
-                        d = 0.0
-                elif code == 2:
-                    d = d * z
-                    d = d * (1.0 - z)
-                d_SBH[s, b, h] = d
-        # Each gradient's chain runs in a register, chains side by side.
+                d_SBH[s, b, h] = _derivative(d, z_SBH[s, b, h], code)
+        # Each gradient's chain runs in a register, as in gemm_tn.
         for f in range(F):
             for h in range(H):
-                acc = x_SBF[s, 0, f] * d_SBH[s, 0, h]
-                for b in range(1, B):
-                    acc = _fma(x_SBF[s, b, f], d_SBH[s, b, h], acc)
-                g_W_SFH[s, f, h] = acc
+                g_W_SFH[s, f, h] = _fma_chain(x_SBF[s, :, f], d_SBH[s, :, h])
     _column_sums(d_SBH, g_b_S1H)
 
 
