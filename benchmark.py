@@ -12,7 +12,7 @@ its target:
 2. warm: the same again, with the cache that run left (target: at most 10 s);
 3. appendix off: the whole notebook from a fresh kernel, no cache, against the
    sequential sklearn SGD sweep of the same seeds (target: at least 15x);
-4. the sweep: the 64 fits through ``batched_sgd.fit_seeds`` (no cache) against
+4. the sweep: the 64 fits through ``training.fit_seeds`` (no cache) against
    one sklearn ``fit`` after another (target: at least 100x).
 """
 
@@ -28,8 +28,8 @@ from joblib import cpu_count
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-import batched_sgd
 import hw04_inputs
+import training
 
 ROOT = Path(__file__).resolve().parent
 
@@ -65,7 +65,7 @@ def sequential_sweep(settings, X, y, seeds):
 def package_sweep(settings, X, y, seeds):
     start = time.perf_counter()
     for name, est in settings.items():
-        batched_sgd.fit_seeds(est, X, y, seeds, label=name, progress=False)
+        training.fit_seeds(est, X, y, seeds, label=name, progress=False)
     return time.perf_counter() - start
 
 
@@ -94,7 +94,7 @@ def main(argv=None):
 
     # Start the worker processes once, so that no method pays for their start.
     first = next(iter(settings.values()))
-    batched_sgd.fit_seeds(first, X, y, [0], progress=False)
+    training.fit_seeds(first, X, y, [0], progress=False)
     base = sequential_sweep(settings, X, y, seeds)
     base_total = sum(base.values())
     base_sgd = base["sgd-relu"] + base["sgd-logistic"]

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-import batched_sgd
+import training
 from conftest import homework_settings
 
 
@@ -17,7 +17,7 @@ def runs_table(X, y, seeds):
         est = homework_settings()[name]
         if name.startswith("sgd"):
             est.set_params(max_iter=60)
-        fits = batched_sgd.fit_seeds(est, X, y, seeds, n_jobs=2, progress=False)
+        fits = training.fit_seeds(est, X, y, seeds, n_jobs=2, progress=False)
         for seed, clf in zip(seeds, fits.estimators):
             rows.append(
                 {

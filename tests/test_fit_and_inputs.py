@@ -8,6 +8,7 @@ from sklearn.base import clone
 import batched_sgd
 import hw04_inputs
 import hw04_stats as stats
+import training
 from conftest import homework_settings
 
 
@@ -96,7 +97,7 @@ def bits(estimators):
 
 
 def fit(est, X, y, seeds, **kw):
-    return batched_sgd.fit_seeds(est, X, y, seeds, progress=False, **kw)
+    return training.fit_seeds(est, X, y, seeds, progress=False, **kw)
 
 
 @pytest.mark.parametrize("name", ["lbfgs-logistic", "sgd-relu", "sgd-logistic"])
@@ -170,20 +171,20 @@ class Trainings:
 
     def __init__(self, monkeypatch):
         self.count = 0
-        real = batched_sgd._fit_chunk
+        real = training._fit_chunk
 
         def counted(*args):
             self.count += 1
             return real(*args)
 
-        monkeypatch.setattr(batched_sgd, "_fit_chunk", counted)
+        monkeypatch.setattr(training, "_fit_chunk", counted)
 
 
 @pytest.fixture
 def cached(tmp_path, small_xor, monkeypatch):
     """A cache holding one SGD setting's runs, and a counter of fresh trainings."""
     X, y = small_xor
-    memory = batched_sgd.open_cache(tmp_path / "cache")
+    memory = training.open_cache(tmp_path / "cache")
     est = settings()["sgd-logistic"].set_params(max_iter=10)
     first = fit(est, X, y, [0, 1], n_jobs=1, memory=memory)
     assert first.n_from_cache == 0
@@ -226,16 +227,17 @@ def test_library_versions_and_sources_are_in_the_key(
     cached, small_xor, monkeypatch, what
 ):
     memory, est, _, trainings = cached
-    real = batched_sgd.environment_key()
+    real = training.environment_key()
     monkeypatch.setattr(
-        batched_sgd, "environment_key", lambda: real | {what: f"{real[what]}+1"}
+        training, "environment_key", lambda: real | {what: f"{real[what]}+1"}
     )
     assert fit(est, *small_xor, [0, 1], n_jobs=1, memory=memory).n_from_cache == 0
     assert trainings.count > 0
 
 
 def test_the_source_digest_covers_the_code_that_trains():
-    assert set(batched_sgd._SOURCES) == {
+    assert set(training._SOURCES) == {
+        "training.py",
         "batched_sgd.py",
         "sgd_kernels.py",
         "MLPClassifierWithSolverLBFGS.py",
@@ -245,7 +247,7 @@ def test_the_source_digest_covers_the_code_that_trains():
 
 def test_clear_empties_the_cache(cached, small_xor, tmp_path):
     memory, est, _, trainings = cached
-    cleared = batched_sgd.open_cache(tmp_path / "cache", clear=True)
+    cleared = training.open_cache(tmp_path / "cache", clear=True)
     assert fit(est, *small_xor, [0, 1], n_jobs=1, memory=cleared).n_from_cache == 0
     assert trainings.count > 0
 
@@ -253,7 +255,7 @@ def test_clear_empties_the_cache(cached, small_xor, tmp_path):
 def test_no_cache_trains_every_time(small_xor, monkeypatch):
     trainings = Trainings(monkeypatch)
     est = settings()["sgd-relu"].set_params(max_iter=5)
-    fit(est, *small_xor, [0], n_jobs=1, memory=batched_sgd.open_cache(None))
+    fit(est, *small_xor, [0], n_jobs=1, memory=training.open_cache(None))
     fit(est, *small_xor, [0], n_jobs=1, memory=None)
     assert trainings.count == 2
 

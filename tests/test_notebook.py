@@ -99,7 +99,7 @@ def test_the_notebook_runs_the_grid_itself():
         for c in nb.cells
         if c.cell_type == "code" and "for name, est in settings.items():" in c.source
     )
-    for piece in ("batched_sgd.fit_seeds(", "zero_one_loss(y_tr_N", "n_iter_",
+    for piece in ("training.fit_seeds(", "zero_one_loss(y_tr_N", "n_iter_",
                   "stats.converged(clf)", "clf.loss_", "rows.append("):  # fmt: skip
         assert piece in loop, piece
     local = set(re.findall(r"^(?:import|from) (\w+)", code, flags=re.M))
@@ -107,7 +107,7 @@ def test_the_notebook_runs_the_grid_itself():
     assert local & ours == {
         "MLPClassifierWithSolverLBFGS",
         "viz_tools_for_binary_classifier",
-        "batched_sgd",
+        "training",
         "hw04_inputs",
         "hw04_stats",
     }

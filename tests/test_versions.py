@@ -16,6 +16,7 @@ import sklearn
 
 import batched_sgd
 import sklearn_compat
+import training
 from conftest import ROOT, homework_settings
 
 
@@ -44,7 +45,7 @@ def test_the_engine_runs_only_where_it_was_verified(small_xor, monkeypatch):
 
     monkeypatch.setattr(batched_sgd, "_Lockstep", no_lockstep)
     with pytest.warns(batched_sgd.EngineFallbackWarning, match=sklearn.__version__):
-        fits = batched_sgd.fit_seeds(est, X, y, [0, 1], n_jobs=1, progress=False)
+        fits = training.fit_seeds(est, X, y, [0, 1], n_jobs=1, progress=False)
     assert fits.engine == "sklearn" and "verified bit for bit" in reason
     ref = est.set_params(random_state=1).fit(X, y)
     assert np.array_equal(fits.estimators[1].coefs_[0], ref.coefs_[0])

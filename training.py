@@ -1,0 +1,309 @@
+"""Fit every seed of a setting, exactly as sklearn does, in one call: ``fit_seeds``.
+
+The notebook trains each setting through :func:`fit_seeds`, which returns the
+estimators of ``[clone(est).set_params(random_state=s).fit(X, y) for s in seeds]``
+bit for bit, and takes care of what a cell should not show:
+
+* the work, spread over joblib's processes (or any joblib backend, such as a Dask
+  cluster): the lockstep engine of :mod:`batched_sgd` for SGD, one group of seeds per
+  worker, and sklearn's own ``fit`` in chunks of seeds for everything else;
+* the exactness check: one run of every SGD setting refitted by sklearn's ``fit``
+  and compared bit for bit, and the setting trained again by ``fit`` on any
+  difference;
+* the cache of fitted runs (joblib's ``Memory``), keyed by everything that decides
+  a run, including the library versions and the source of the code that trains;
+* a progress bar that leaves one summary line.
+"""
+
+import hashlib
+import pickle
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from joblib import Memory, Parallel, delayed, effective_n_jobs
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+import batched_sgd
+import sgd_kernels
+from batched_sgd import EngineFallbackWarning
+from progress_line import ProgressLine
+
+
+@dataclass(frozen=True)
+class ExactnessCheck:
+    """One batched run refitted with sklearn's own ``fit`` and compared bit for bit."""
+
+    seed: int
+    n_iter: int
+    identical: bool
+    differs: str  # names of the attributes that differ, or ''
+
+
+@dataclass(frozen=True)
+class SeedFits:
+    """What :func:`fit_seeds` returns for one setting.
+
+    Attributes
+    ----------
+    estimators : list of fitted estimators, in the order of the seeds
+    fit_seconds : list of float
+        Wall time per run: its lockstep group's or chunk's time divided by its
+        number of seeds (for runs from the cache, the time when they trained).
+    engine : str
+        ``'batched'`` when the lockstep engine trained the runs, else
+        ``'sklearn'`` (its own ``fit``, one seed after another).
+    n_from_cache : int
+        How many runs were read from the cache instead of trained.
+    check : ExactnessCheck or None
+        The exactness check of a batched setting (None for sklearn's engine).
+    """
+
+    estimators: list
+    fit_seconds: list
+    engine: str
+    n_from_cache: int
+    check: ExactnessCheck | None
+
+
+def fit_seeds(
+    estimator,
+    X,
+    y,
+    seeds,
+    *,
+    engine="batched",
+    n_jobs=-1,
+    memory=None,
+    check=True,
+    label=None,
+    progress=True,
+):
+    """Fit ``estimator`` once per seed, exactly as sklearn does, only faster.
+
+    The estimators returned are those of
+    ``[clone(estimator).set_params(random_state=s).fit(X, y) for s in seeds]``,
+    bit for bit. With ``engine='sklearn'`` that very list comprehension runs,
+    in chunks of seeds over ``n_jobs`` processes (joblib). With
+    ``engine='batched'`` an SGD ``MLPClassifier`` trains all its seeds in
+    lockstep (:func:`batched_sgd.fit_sgd_lockstep`), one group per worker; if
+    ``check``, the first group's worker then refits its run with the fewest
+    epochs with sklearn's ``fit`` and compares the bits (the other groups, a
+    little larger, still train meanwhile), and on any difference the setting is
+    announced in one line and trained again with sklearn's ``fit``. Other
+    estimators (L-BFGS) always use ``fit``.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Configured and unfitted; cloned for every seed.
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    seeds : list of int
+    engine : {'batched', 'sklearn'}, default='batched'
+    n_jobs : int, default=-1
+        Worker processes; the results do not depend on it.
+    memory : joblib.Memory or None, default=None
+        Cache of fitted runs (see :func:`open_cache`); None trains every time.
+    check : bool, default=True
+        Run the exactness check on freshly trained batched settings.
+    label : str, optional
+        Name of the setting in the progress bar and its summary line.
+    progress : bool, default=True
+        Show a progress bar while training; it leaves one summary line.
+
+    Returns
+    -------
+    fits : SeedFits
+    """
+    seeds = [int(s) for s in seeds]
+    label = label or f"{estimator.solver}-{estimator.activation}"
+    reason = batched_sgd.unsupported_reason(estimator, y, X)
+    batched = engine == "batched" and reason is None
+    if engine == "batched" and reason and type(estimator) is MLPClassifier:
+        warnings.warn(
+            f"Batched SGD engine: {reason}; {label} is trained by sklearn's own fit.",
+            EngineFallbackWarning,
+            stacklevel=2,
+        )
+    args = (estimator, X, y, seeds, "batched" if batched else "sklearn", check)
+    key = {"environment": environment_key()}
+    train = _train if memory is None else memory.cache(_train, ignore=_NOT_IN_KEY)
+    cached = memory is not None and train.check_call_in_cache(*args, **key)
+    bar = ProgressLine(label, len(seeds), show=progress, bar=not cached)
+    start = time.perf_counter()
+    try:
+        packed = train(*args, **key, n_jobs=n_jobs, on_chunk=bar.update)
+    finally:
+        bar.close()
+    fits = packed.unpack(n_from_cache=len(seeds) if cached else 0)
+    bar.summary(
+        f"{label}: {len(seeds)} runs in {time.perf_counter() - start:.1f} s, "
+        f"{fits.engine} engine" + (", all from the cache" if cached else "") + "."
+    )
+    return fits
+
+
+_NOT_IN_KEY = ["n_jobs", "on_chunk"]
+
+
+@dataclass(frozen=True)
+class _PackedFits:
+    """A setting's runs as its workers pickled them: what the cache keeps.
+
+    Each worker pickles its own estimators (in parallel), so the notebook's
+    process only unpickles them, once, in C; joblib's ``Memory`` writes and
+    reads the few ``bytes`` objects at once (its pure-Python unpickler would
+    take about half a second for the 256 estimators of a setting, whose loss
+    curves are lists of NumPy scalars).
+    """
+
+    chunks: list  # pickled lists of estimators, in the order of the seeds
+    fit_seconds: list
+    engine: str
+    check: ExactnessCheck | None
+
+    def unpack(self, n_from_cache):
+        estimators = [clf for chunk in self.chunks for clf in pickle.loads(chunk)]
+        return SeedFits(
+            estimators, self.fit_seconds, self.engine, n_from_cache, self.check
+        )
+
+
+def _train(
+    estimator, X, y, seeds, engine, check, environment, n_jobs=-1, on_chunk=None
+):
+    """Train every seed and check exactness; ``environment`` is only a key."""
+    check = engine == "batched" and check
+    fits, seconds, outcome = _fit_parallel(
+        estimator, X, y, seeds, engine, n_jobs, on_chunk, check
+    )
+    if outcome is None or outcome.identical:
+        return _PackedFits(fits, seconds, engine, outcome)
+    print(
+        f"On this machine the batched engine differs from sklearn for "
+        f"seed {outcome.seed} ({outcome.differs}); training every seed again "
+        "with sklearn's own fit."
+    )
+    fits, seconds, _ = _fit_parallel(
+        estimator, X, y, seeds, "sklearn", n_jobs, on_chunk, check=False
+    )
+    return _PackedFits(fits, seconds, "sklearn", outcome)
+
+
+# The chunk whose worker also refits a run for the exactness check gets this
+# weight against 1 for the others, so that all workers finish about together.
+_CHECKING_CHUNK_WEIGHT = 0.8
+
+
+def _chunks(seeds, n_chunks, check):
+    """Split ``seeds`` in order; the first chunk is smaller when it is checked."""
+    weights = np.ones(n_chunks)
+    if check and n_chunks > 1:
+        weights[0] = _CHECKING_CHUNK_WEIGHT
+    ends = np.rint(np.cumsum(weights) / weights.sum() * len(seeds)).astype(int)
+    return [seeds[a:b] for a, b in zip([0, *ends[:-1]], ends) if b > a]
+
+
+def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, check):
+    """Fit chunks of seeds over joblib workers.
+
+    Returns the chunks' estimators, each list pickled by its worker, the seconds
+    per run, and the exactness check (made by the first chunk's worker while the
+    others still train) or None.
+    """
+    n_workers = max(1, min(effective_n_jobs(n_jobs), len(seeds)))
+    # Lockstep groups: one per worker. Plain fits: smaller chunks, for balance.
+    n_chunks = n_workers if engine == "batched" else min(len(seeds), 4 * n_workers)
+    chunks = _chunks(list(seeds), n_chunks, check)
+    fits, seconds, outcome = [], [], None
+    jobs = (
+        delayed(_fit_chunk)(estimator, X, y, c, engine, check and i == 0)
+        for i, c in enumerate(chunks)
+    )
+    for chunk, (chunk_fits, secs, chunk_check) in zip(
+        chunks, Parallel(n_jobs=n_workers, return_as="generator")(jobs)
+    ):
+        fits.append(chunk_fits)
+        seconds += [secs / len(chunk)] * len(chunk)
+        outcome = outcome or chunk_check
+        if on_chunk is not None:
+            on_chunk(len(chunk))
+    return fits, seconds, outcome
+
+
+def _fit_chunk(estimator, X, y, seeds, engine, check=False):
+    """Fit one chunk of seeds, the unit of work of a process; maybe check it.
+
+    Returns the estimators pickled, the seconds they took, and, if ``check``,
+    the :class:`ExactnessCheck` of the chunk's run with the fewest epochs.
+    """
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if engine == "batched":
+            fits, _ = batched_sgd.fit_sgd_lockstep(estimator, X, y, seeds)
+        else:
+            fits = [
+                clone(estimator).set_params(random_state=s).fit(X, y) for s in seeds
+            ]
+    seconds = time.perf_counter() - start
+    outcome = exactness_check(estimator, X, y, seeds, fits) if check else None
+    return pickle.dumps(fits, protocol=pickle.HIGHEST_PROTOCOL), seconds, outcome
+
+
+def exactness_check(estimator, X, y, seeds, fits):
+    """Refit the run with the fewest epochs by sklearn's ``fit``; compare the bits."""
+    shortest = min(range(len(seeds)), key=lambda i: fits[i].n_iter_)
+    reference, _ = batched_sgd.fit_with_sklearn(estimator, X, y, seeds[shortest])
+    differs = batched_sgd.differences(fits[shortest], reference)
+    return ExactnessCheck(
+        seeds[shortest], int(fits[shortest].n_iter_), not differs, ", ".join(differs)
+    )
+
+
+# The cache's key covers, besides the call's own arguments, what decides a run
+# but is not an argument: the library versions and the source of the code that
+# trains (this engine, the L-BFGS wrapper, the compatibility layer).
+_SOURCES = (
+    "training.py",
+    "batched_sgd.py",
+    "sgd_kernels.py",
+    "MLPClassifierWithSolverLBFGS.py",
+    "sklearn_compat.py",
+)
+
+
+def environment_key():
+    """Versions of numpy, scipy, scikit-learn and numba, and a digest of the sources."""
+    import scipy
+    import sklearn
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in _SOURCES:
+        digest.update((here / name).read_bytes())
+    return {
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "numba": sgd_kernels.numba.__version__ if sgd_kernels.AVAILABLE else None,
+        "sources": digest.hexdigest(),
+    }
+
+
+def open_cache(cache_dir, clear=False):
+    """A ``joblib.Memory`` for fitted runs in ``cache_dir`` (None: no cache).
+
+    ``clear=True`` empties it first.
+    """
+    if cache_dir is None:
+        return None
+    memory = Memory(Path(cache_dir), verbose=0)
+    if clear:
+        memory.clear(warn=False)
+    return memory
