@@ -349,12 +349,10 @@ class _Lockstep:
         Y_SN1 = np.take(self.Y_N1, self.order_SN, axis=0, out=self.Y_buf[:S])
         prob_SN1 = self.prob_buf[:S]
         hist = self.hist_buf[: S * len(self.batches) * self.n_coef]
-        minibatches = {
-            "fused": self.fused_minibatches,
-            "compiled": self.compiled_minibatches,
-            "numpy": self.numpy_minibatches,
-        }[self.steps]
-        minibatches(X_SNF, Y_SN1, prob_SN1, hist)
+        if self.steps == "numpy":
+            self.numpy_minibatches(X_SNF, Y_SN1, prob_SN1, hist)
+        else:
+            self.compiled_minibatches(X_SNF, Y_SN1, prob_SN1, hist)
         return self.epoch_losses(prob_SN1, Y_SN1, hist, self.fits[0].alpha)
 
     def batch_buffers(self, S):
@@ -367,33 +365,10 @@ class _Lockstep:
             buffers[int(n_b)] = zs, [z.transpose(0, 2, 1) for z in zs], ds
         return buffers
 
-    def fused_minibatches(self, X_SNF, Y_SN1, prob_SN1, hist):
-        """One hidden layer: compiled steps, and np.matmul only for the output's
-        two products (vector products, whose BLAS order varies most)."""
-        code, alpha, momentum, nesterov = self.compiled_settings()
-        params_SP, velocity_SP = self.params_SP, self.velocity_SP
-        (W_SFH, W_SH1), (b_S1H, b_S11) = self.views(params_SP)
-        grad_SP = np.empty_like(params_SP)
-        (gW_SFH, gW_SH1), (gb_S1H, gb_S11) = self.views(grad_SP)
-        buffers = self.batch_buffers(len(self.active))
-        for k, sl in enumerate(self.batches):
-            n_b = sl.stop - sl.start
-            (z_SBH,), (z_T_SHB,), (d_SBH, d_SB1) = buffers[n_b]
-            x_SBF, p_SB1 = X_SNF[:, sl], prob_SN1[:, sl]
-            sgd_kernels.hidden_forward(x_SBF, W_SFH, b_S1H, z_SBH, code)
-            np.matmul(z_SBH, W_SH1, out=p_SB1)
-            sgd_kernels.output_error(p_SB1, b_S11, Y_SN1[:, sl], d_SB1, gb_S11)
-            np.matmul(z_T_SHB, d_SB1, out=gW_SH1)
-            sgd_kernels.hidden_backward(
-                x_SBF, z_SBH, d_SB1, W_SH1, d_SBH, gW_SFH, gb_S1H, code
-            )
-            sgd_kernels.sgd_update(
-                params_SP, grad_SP, velocity_SP, self.lr_S, hist, self.coef_bounds,
-                k, alpha, n_b, momentum, nesterov,
-            )  # fmt: skip
-
     def compiled_minibatches(self, X_SNF, Y_SN1, prob_SN1, hist):
-        """The epoch's minibatches: products by np.matmul, the rest compiled."""
+        """The epoch's minibatches in compiled steps, products by np.matmul; with
+        fused steps, the one hidden layer's own two products are compiled too."""
+        fused = self.steps == "fused"
         code, alpha, momentum, nesterov = self.compiled_settings()
         params_SP, velocity_SP = self.params_SP, self.velocity_SP
         coefs, inters = self.views(params_SP)
@@ -409,14 +384,25 @@ class _Lockstep:
             acts = [X_SNF[:, sl], *zs, prob_SN1[:, sl]]
             acts_T = [X_T_SFN[:, :, sl], *zs_T]
             for i in range(L - 1):
-                np.matmul(acts[i], coefs[i], out=acts[i + 1])
-                sgd_kernels.bias_activation(acts[i + 1], inters[i], code)
+                if fused:  # (one hidden layer, one output)
+                    sgd_kernels.hidden_forward(
+                        acts[i], coefs[i], inters[i], acts[i + 1], code
+                    )
+                else:
+                    np.matmul(acts[i], coefs[i], out=acts[i + 1])
+                    sgd_kernels.bias_activation(acts[i + 1], inters[i], code)
             np.matmul(acts[L - 1], coefs[L - 1], out=acts[L])
             sgd_kernels.output_error(
                 acts[L], inters[L - 1], Y_SN1[:, sl], ds[L - 1], ginters[L - 1]
             )
             for i in range(L - 1, -1, -1):
                 np.matmul(acts_T[i], ds[i], out=gcoefs[i])
+                if fused:  # the hidden layer's gradients, its product included
+                    sgd_kernels.hidden_backward(
+                        acts[0], acts[1], ds[1], coefs[1], ds[0], gcoefs[0],
+                        ginters[0], code,
+                    )  # fmt: skip
+                    break
                 if i > 0:
                     np.matmul(ds[i], coefs_T[i], out=ds[i - 1])
                     sgd_kernels.derivative_sums(

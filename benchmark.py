@@ -106,12 +106,8 @@ def main(argv=None):
             runs["cold"].append(notebook_seconds(common | {"cache": "clear"}))
             runs["warm"].append(notebook_seconds(common))
         with tempfile.TemporaryDirectory() as tmp:
-            runs["off"].append(
-                notebook_seconds(
-                    {"seeds": seeds, "results_dir": tmp, "cache": False}
-                    | {"appendix": False}
-                )
-            )
+            common = {"seeds": seeds, "results_dir": tmp, "cache": False}
+            runs["off"].append(notebook_seconds(common | {"appendix": False}))
     cold, warm, off, ours = (
         statistics.median(runs[k]) for k in ("cold", "warm", "off", "sweep")
     )

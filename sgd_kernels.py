@@ -90,7 +90,8 @@ def _pairwise_block(a, start, n):
 
 @_jit
 def _pairwise_sum(a, n):
-    """numpy's ``pairwise_sum`` of ``a[:n]``.
+    """``np.add.reduce(a[:n])`` along a contiguous axis: numpy's ``pairwise_sum``,
+    added to the reduction's start value ``0.0``.
 
     numpy halves a longer run (the first half a multiple of 8) until the parts
     have at most 128 elements, and adds the two halves' sums. The halving is done
@@ -98,7 +99,7 @@ def _pairwise_sum(a, n):
     function.
     """
     if n <= 128:
-        return _pairwise_block(a, 0, n)
+        return 0.0 + _pairwise_block(a, 0, n)
     # Post-order walk of numpy's halving tree: (start, length, halves done).
     starts = np.empty(64, np.int64)
     lengths = np.empty(64, np.int64)
@@ -127,7 +128,7 @@ def _pairwise_sum(a, n):
         else:
             value = sums[top] + value
         if top == 0:
-            return value
+            return 0.0 + value
         top -= 1
         if stage[top] == 1:
             sums[top] = value
@@ -143,7 +144,7 @@ def _column_sums(d_SBW, out_S1W):
     S, B, W = d_SBW.shape
     if W == 1:
         for s in range(S):
-            out_S1W[s, 0, 0] = 0.0 + _pairwise_sum(d_SBW[s, :, 0], B)
+            out_S1W[s, 0, 0] = _pairwise_sum(d_SBW[s, :, 0], B)
         return
     for s in range(S):
         for w in range(W):
@@ -179,7 +180,7 @@ def output_error(p_SBW, b_S1W, y_SBW, delta_SBW, grad_b_S1W):
     for s in range(S):
         for b in range(B):
             for w in range(W):
-                p = 1.0 / (1.0 + math.exp(-(p_SBW[s, b, w] + b_S1W[s, 0, w])))
+                p = _activate(p_SBW[s, b, w] + b_S1W[s, 0, w], 2)  # expit
                 p_SBW[s, b, w] = p
                 delta_SBW[s, b, w] = p - y_SBW[s, b, w]
     _column_sums(delta_SBW, grad_b_S1W)
@@ -268,7 +269,7 @@ def epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, out_S):
                 p = min(max(p, eps), 1.0 - eps) if not math.isnan(p) else p
                 q = p if Y_SN1[s, start + i, 0] != 0.0 else 1.0 - p
                 terms[i] = math.log(q)  # xlogy(1, q); the other term is +0
-            loss = -((0.0 + _pairwise_sum(terms, size)) / size)
+            loss = -(_pairwise_sum(terms, size) / size)
             loss += (0.5 * alpha) * l2_SK[s, k] / size
             total = loss * size if k == 0 else total + loss * size
             start += size
@@ -288,25 +289,17 @@ def _fma_chain(u, v):
 
 
 @_jit
-def gemm_nn(a_SBF, W_SFH, out_SBH):
-    """``np.matmul(a, W, out=out)`` as a BLAS that chains fused multiply-adds."""
-    S, B, _ = a_SBF.shape
-    H = W_SFH.shape[2]
-    for s in range(S):
-        for b in range(B):
-            for h in range(H):
-                out_SBH[s, b, h] = _fma_chain(a_SBF[s, b], W_SFH[s, :, h])
+def fused_matmul(a_SMK, b_SKN, out_SMN):
+    """``np.matmul(a, b, out=out)`` as a BLAS that chains fused multiply-adds.
 
-
-@_jit
-def gemm_tn(a_SBF, d_SBH, out_SFH):
-    """``np.matmul(a.transpose(0, 2, 1), d, out=out)``, fused multiply-adds."""
-    S, _, F = a_SBF.shape
-    H = d_SBH.shape[2]
+    ``a`` may be a transposed view, as for the gradients' ``x.T @ d``.
+    """
+    S, M, _ = a_SMK.shape
+    N = b_SKN.shape[2]
     for s in range(S):
-        for f in range(F):
-            for h in range(H):
-                out_SFH[s, f, h] = _fma_chain(a_SBF[s, :, f], d_SBH[s, :, h])
+        for m in range(M):
+            for n in range(N):
+                out_SMN[s, m, n] = _fma_chain(a_SMK[s, m], b_SKN[s, :, n])
 
 
 @_jit
@@ -337,7 +330,7 @@ def hidden_backward(x_SBF, z_SBH, d_out_SB1, W_out_SH1, d_SBH, g_W_SFH, g_b_S1H,
             for h in range(H):
                 d = 0.0 + d_out_SB1[s, b, 0] * W_out_SH1[s, h, 0]
                 d_SBH[s, b, h] = _derivative(d, z_SBH[s, b, h], code)
-        # Each gradient's chain runs in a register, as in gemm_tn.
+        # x.T @ d, each gradient's chain as in fused_matmul.
         for f in range(F):
             for h in range(H):
                 g_W_SFH[s, f, h] = _fma_chain(x_SBF[s, :, f], d_SBH[s, :, h])
@@ -362,13 +355,14 @@ def products_agree(batch_sizes, n_features, n_hidden, n_trials=32):
         d = rng.standard_normal((n_trials, n_b, n_hidden))
         d_out = rng.standard_normal((n_trials, n_b, 1))
         W_out = rng.standard_normal((n_trials, n_hidden, 1))
+        x_T = x.transpose(0, 2, 1)
         nn, tn = np.empty((n_trials, n_b, n_hidden)), np.empty(W.shape)
-        gemm_nn(x, W, nn)
-        gemm_tn(x, d, tn)
+        fused_matmul(x, W, nn)
+        fused_matmul(x_T, d, tn)
         outer = 0.0 + d_out * W_out.transpose(0, 2, 1)
         same = (
             np.array_equal(nn, np.matmul(x, W))
-            and np.array_equal(tn, np.matmul(x.transpose(0, 2, 1), d))
+            and np.array_equal(tn, np.matmul(x_T, d))
             and np.array_equal(outer, np.matmul(d_out, W_out.transpose(0, 2, 1)))
         )
         if not same:

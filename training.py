@@ -268,7 +268,8 @@ def exactness_check(estimator, X, y, seeds, fits):
 
 # The cache's key covers, besides the call's own arguments, what decides a run
 # but is not an argument: the library versions and the source of the code that
-# trains (this engine, the L-BFGS wrapper, the compatibility layer).
+# trains (this module, the engine and its kernels, the L-BFGS wrapper, the
+# compatibility layer).
 _SOURCES = (
     "training.py",
     "batched_sgd.py",

@@ -41,7 +41,7 @@ def test_a_product_in_another_order_is_refused(monkeypatch):
         np.copyto(out_SBH, (a_SBF[:, :, :, None] * W_SFH[:, None]).sum(axis=2))
 
     assert sgd_kernels.products_agree([10], 2, 2) in (True, False)
-    monkeypatch.setattr(sgd_kernels, "gemm_nn", plain_products)
+    monkeypatch.setattr(sgd_kernels, "fused_matmul", plain_products)
     assert sgd_kernels.products_agree([10], 2, 2) is False
     assert sgd_kernels.products_agree([10], 2, 8) is False
 
