@@ -56,9 +56,8 @@ def execute(tmp_path, **parameters):
         str(ROOT / "hw04.ipynb"),
         str(out),
         parameters=parameters,
-        cwd=str(ROOT),
-        kernel_name=build.kernel_name(),
         progress_bar=False,
+        **build.papermill_options(),
     )
     import nbformat
 

@@ -1,7 +1,9 @@
 """The notebook, executed from a fresh kernel as a student or grader would."""
 
 import json
+import os
 import re
+import time
 from xml.etree import ElementTree
 
 import nbformat
@@ -304,3 +306,31 @@ def test_notebook_settings_are_the_homeworks():
         assert est.solver == solver
     assert type(settings["lbfgs-relu"]).__name__ == "MLPClassifierLBFGS"
     assert type(settings["sgd-relu"]).__name__ == "MLPClassifier"
+
+
+def _stray_workers():
+    """Pids of joblib worker or tracker processes not descended from this one."""
+    import psutil
+
+    strays = set()
+    for proc in psutil.process_iter(["cmdline"]):
+        command = " ".join(proc.info["cmdline"] or [])
+        if "joblib.externals.loky" not in command and "resource_tracker" not in command:
+            continue
+        try:
+            if os.getpid() not in {p.pid for p in proc.parents()}:
+                strays.add(proc.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return strays
+
+
+def test_no_worker_of_the_kernel_outlives_the_run(tmp_path):
+    # The run stops its kernel at once (build.papermill_options); its joblib
+    # workers and their resource trackers must go with it.
+    before = _stray_workers()
+    execute(tmp_path, seeds=[0, 1], appendix=False, cache=False, n_jobs=2)
+    deadline = time.monotonic() + 10
+    while _stray_workers() - before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _stray_workers() - before
