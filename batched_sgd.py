@@ -194,11 +194,13 @@ def _initialized_clones(estimator, X, y, seeds):
     return fits, X_v, Y_N1
 
 
-# How a minibatch runs: "fused" (compiled steps, and the products too where this
-# machine's BLAS agrees), "compiled" (compiled steps, products by np.matmul) or
-# "numpy" (numpy calls only). Each gives sklearn's bits; the engine takes the
-# first one available in that order, and tests ask for each in turn.
-STEPS = "fused"
+# How a minibatch runs: "whole" (the whole epoch in one compiled call, every
+# product compiled, where this machine's BLAS agrees), "fused" (compiled steps,
+# and the hidden layer's products too where the BLAS agrees), "compiled"
+# (compiled steps, products by np.matmul) or "numpy" (numpy calls only). Each
+# gives sklearn's bits; the engine takes the first one available in that order,
+# and tests ask for each in turn.
+STEPS = "whole"
 
 _HIDDEN = {
     "relu": lambda Z: np.maximum(Z, 0, out=Z),
@@ -249,6 +251,7 @@ class _Lockstep:
                 )
             self.batch_size = int(np.clip(ref.batch_size, 1, self.n_samples))
         self.batches = list(gen_batches(self.n_samples, self.batch_size))
+        self.starts = np.array([0] + [sl.stop for sl in self.batches], np.int64)
         # Batches grouped by size (all but maybe the last share one), for the loss.
         self.sizes_K = np.array([sl.stop - sl.start for sl in self.batches])
         self.batch_groups = []
@@ -287,11 +290,13 @@ class _Lockstep:
         self.steps = self.choose_steps()
 
     def choose_steps(self):
-        """``'fused'``, ``'compiled'`` or ``'numpy'``: the most :data:`STEPS` allows.
+        """``'whole'``, ``'fused'``, ``'compiled'`` or ``'numpy'``: the most
+        :data:`STEPS` allows.
 
         Compiled steps need numba and an activation whose function the C library
         rounds as numpy and scipy do; fused products need one hidden layer, one
-        output, and this machine's BLAS ordering its small products as they do.
+        output, and this machine's BLAS ordering its small products as they do;
+        whole epochs need that for the output unit's products too.
         """
         ref = self.fits[0]
         if (
@@ -301,9 +306,10 @@ class _Lockstep:
         ):
             return "numpy"
         (n_in, n_hidden), *rest = self.shapes
-        if STEPS == "fused" and [s[1] for s in rest] == [1]:
+        if STEPS in ("whole", "fused") and [s[1] for s in rest] == [1]:
             if sgd_kernels.products_agree(self.sizes_K, n_in, n_hidden):
-                return "fused"
+                whole = sgd_kernels.output_products_agree(self.sizes_K, n_hidden)
+                return "whole" if STEPS == "whole" and whole else "fused"
         return "compiled"
 
     def views(self, flat_SP):
@@ -351,6 +357,8 @@ class _Lockstep:
         hist = self.hist_buf[: S * len(self.batches) * self.n_coef]
         if self.steps == "numpy":
             self.numpy_minibatches(X_SNF, Y_SN1, prob_SN1, hist)
+        elif self.steps == "whole":
+            self.whole_epoch(X_SNF, Y_SN1, prob_SN1, hist)
         else:
             self.compiled_minibatches(X_SNF, Y_SN1, prob_SN1, hist)
         return self.epoch_losses(prob_SN1, Y_SN1, hist, self.fits[0].alpha)
@@ -412,6 +420,20 @@ class _Lockstep:
                 params_SP, grad_SP, velocity_SP, self.lr_S, hist, self.coef_bounds,
                 k, alpha, n_b, momentum, nesterov,
             )  # fmt: skip
+
+    def whole_epoch(self, X_SNF, Y_SN1, prob_SN1, hist):
+        """The epoch's minibatches in one compiled call (one hidden layer)."""
+        code, alpha, momentum, nesterov = self.compiled_settings()
+        grad_SP = np.empty_like(self.params_SP)
+        (W, w), (b, c) = self.views(self.params_SP)
+        (gW, gw), (gb, gc) = self.views(grad_SP)
+        S, n_b, H = len(self.active), int(self.sizes_K.max()), self.shapes[0][1]
+        sgd_kernels.whole_epoch(
+            X_SNF, Y_SN1, prob_SN1, W, b, w, c, gW, gb, gw, gc, self.params_SP,
+            grad_SP, self.velocity_SP, self.lr_S, hist, self.coef_bounds,
+            self.starts, np.empty((S, n_b, H)), np.empty((S, n_b, H)),
+            np.empty((S, n_b, 1)), code, alpha, momentum, nesterov,
+        )  # fmt: skip
 
     def compiled_settings(self):
         """The activation's code and the update's scalars, typed for numba."""

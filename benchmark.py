@@ -13,10 +13,14 @@ its target:
 3. appendix off: the whole notebook from a fresh kernel, no cache, against the
    sequential sklearn SGD sweep of the same seeds (target: at least 15x);
 4. the sweep: the 64 fits through ``training.fit_seeds`` (no cache) against
-   one sklearn ``fit`` after another (target: at least 100x).
+   one sklearn ``fit`` after another (target: at least 100x). Its per-setting
+   exactness check (a 65th and 66th fit, by sklearn) is off here, because the
+   benchmark checks more: each of the 64 runs against the baseline's own fit of
+   the same seed, bit for bit; the figure counts only when all 64 are equal.
 """
 
 import argparse
+import pickle
 import statistics
 import tempfile
 import time
@@ -28,6 +32,7 @@ from joblib import cpu_count
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
+import batched_sgd
 import hw04_inputs
 import training
 
@@ -50,23 +55,39 @@ def homework_settings():
 
 
 def sequential_sweep(settings, X, y, seeds):
-    """The starter's way; return seconds per setting."""
-    seconds = {}
+    """The starter's way; return seconds per setting and the fitted runs."""
+    seconds, fits = {}, []
     for name, est in settings.items():
         start = time.perf_counter()
         for seed in seeds:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                clone(est).set_params(random_state=seed).fit(X, y)
+                fits.append(clone(est).set_params(random_state=seed).fit(X, y))
         seconds[name] = time.perf_counter() - start
-    return seconds
+    return seconds, fits
 
 
 def package_sweep(settings, X, y, seeds):
-    start = time.perf_counter()
+    """Ours, without the per-setting check; return seconds and the fitted runs."""
+    start, fits = time.perf_counter(), []
     for name, est in settings.items():
-        training.fit_seeds(est, X, y, seeds, label=name, progress=False)
-    return time.perf_counter() - start
+        fits += training.fit_seeds(
+            est, X, y, seeds, label=name, progress=False, check=False
+        ).estimators
+    return time.perf_counter() - start, fits
+
+
+def n_differing(ours, theirs):
+    """How many runs differ from sklearn's own fit of the same seed in any bit."""
+    n = 0
+    for clf, ref in zip(ours, theirs, strict=True):
+        if clf.solver == "sgd":
+            n += bool(batched_sgd.differences(clf, ref))
+        else:
+            fitted = (clf.coefs_, clf.intercepts_, clf.loss_curve_, clf.n_iter_)
+            again = (ref.coefs_, ref.intercepts_, ref.loss_curve_, ref.n_iter_)
+            n += pickle.dumps(fitted) != pickle.dumps(again)
+    return n
 
 
 def notebook_seconds(parameters):
@@ -92,15 +113,19 @@ def main(argv=None):
     n_fits = len(seeds) * len(settings)
     print(f"{n_fits} fits ({len(seeds)} seeds x 4 settings) on {cpu_count()} cores\n")
 
-    # Start the worker processes once, so that no method pays for their start.
-    first = next(iter(settings.values()))
-    training.fit_seeds(first, X, y, [0], progress=False)
-    base = sequential_sweep(settings, X, y, seeds)
+    # Start the worker processes and load the engine in each once, so that no
+    # method pays for that.
+    for est in settings.values():
+        training.fit_seeds(est, X, y, [0, 1], progress=False, check=False)
+    base, base_fits = sequential_sweep(settings, X, y, seeds)
     base_total = sum(base.values())
     base_sgd = base["sgd-relu"] + base["sgd-logistic"]
     runs = {"sweep": [], "cold": [], "warm": [], "off": []}
+    n_differ = 0
     for _ in range(args.repeat):
-        runs["sweep"].append(package_sweep(settings, X, y, seeds))
+        seconds, fits = package_sweep(settings, X, y, seeds)
+        runs["sweep"].append(seconds)
+        n_differ = max(n_differ, n_differing(fits, base_fits))
         with tempfile.TemporaryDirectory() as tmp:
             common = {"seeds": seeds, "results_dir": tmp}
             runs["cold"].append(notebook_seconds(common | {"cache": "clear"}))
@@ -128,7 +153,7 @@ def main(argv=None):
             "4. the sweep vs sequential sklearn",
             "sweep",
             f"{base_total / ours:.1f}x (>= 100x)",
-            base_total / ours >= 100,
+            base_total / ours >= 100 and n_differ == 0,
         ),
     ]
     for label, key, figure, met in rows:
@@ -139,6 +164,10 @@ def main(argv=None):
             f"{label:44s} {statistics.median(secs):6.2f} s {spread:13s} "
             f"{figure:18s} {status}"
         )
+    print(
+        f"\nthe sweep's runs equal to sklearn's own fit of the same seed, bit for "
+        f"bit: {n_fits - n_differ} of {n_fits} (in each of the {args.repeat} runs)"
+    )
 
 
 if __name__ == "__main__":

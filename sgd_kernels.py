@@ -3,7 +3,7 @@
 The lockstep engine in :mod:`batched_sgd` can run a minibatch as some twenty
 numpy calls on tiny ``(n_seeds, batch, width)`` arrays; most of that time is
 spent entering and leaving numpy. numba compiles the steps here into loops over
-the seeds, so that a minibatch costs a handful of calls:
+the seeds, so that a minibatch costs a handful of calls (or an epoch one):
 
 * ``'compiled'`` steps: every matrix product stays an ``np.matmul`` (the BLAS
   call sklearn's ``a @ b`` makes); bias and activation, output and its error,
@@ -13,6 +13,10 @@ the seeds, so that a minibatch costs a handful of calls:
   inner index that BLAS kernels such as OpenBLAS's compute. BLAS libraries may
   order them otherwise, so :func:`products_agree` first compares them with
   ``np.matmul`` on this machine, and the engine fuses them only if it agrees.
+* ``'whole'`` epochs, for the same shape: the output unit's two products too
+  (OpenBLAS's ``dgemv`` orders, found for two hidden units), so that
+  :func:`whole_epoch` runs every minibatch of an epoch in one call, where
+  :func:`output_products_agree` finds ``np.matmul``'s bits for them here.
 
 Each step does, per element, the operations numpy and scipy do for sklearn, in
 the same order: the same IEEE sums and products, ``exp`` and ``log`` from the
@@ -337,6 +341,82 @@ def hidden_backward(x_SBF, z_SBH, d_out_SB1, W_out_SH1, d_SBH, g_W_SFH, g_b_S1H,
     _column_sums(d_SBH, g_b_S1H)
 
 
+# ------------------------------- the output unit's two products, and whole epochs
+
+
+@_jit
+def _fma_chain_back(u, v):
+    """``sum_i u[i] * v[i]`` as a chain of fused multiply-adds from the last ``i``:
+    the order OpenBLAS's ``dgemv`` gives each row of ``z @ w_out`` (one output)."""
+    n = u.shape[0]
+    acc = u[n - 1] * v[n - 1]
+    for i in range(n - 2, -1, -1):
+        acc = _fma(u[i], v[i], acc)
+    return acc
+
+
+@_jit
+def _pair_sums(u, v):
+    """``sum_i u[i] * v[i]`` with every product rounded, as OpenBLAS's ``dgemv``
+    gives each entry of ``z.T @ d_out`` (one output): blocks of four terms as
+    two pairs, each pair's sum added in turn, then the last ``n % 4`` terms one
+    by one."""
+    n = u.shape[0]
+    paired = n - n % 4
+    acc = 0.0
+    for i in range(0, paired, 2):
+        acc += u[i] * v[i] + u[i + 1] * v[i + 1]
+    for i in range(paired, n):
+        acc += u[i] * v[i]
+    return acc
+
+
+@_jit
+def output_forward(z_SBH, w_SH1, out_SB1):
+    """``np.matmul(z, w_out, out=out)`` for one output unit, as OpenBLAS orders it."""
+    S, B, _ = z_SBH.shape
+    for s in range(S):
+        for b in range(B):
+            out_SB1[s, b, 0] = _fma_chain_back(z_SBH[s, b], w_SH1[s, :, 0])
+
+
+@_jit
+def output_backward(z_SBH, e_SB1, out_SH1):
+    """``np.matmul(z.T, e, out=out)`` for one output unit, as OpenBLAS orders it."""
+    S, _, H = z_SBH.shape
+    for s in range(S):
+        for h in range(H):
+            out_SH1[s, h, 0] = _pair_sums(z_SBH[s, :, h], e_SB1[s, :, 0])
+
+
+@_jit
+def whole_epoch(
+    X_SNF, Y_SN1, prob_SN1, W_SFH, b_S1H, w_SH1, c_S11, gW_SFH, gb_S1H, gw_SH1,
+    gc_S11, params_SP, grad_SP, velocity_SP, lr_S, hist, bounds, starts, z_SBH,
+    d_SBH, e_SB1, code, alpha, momentum, nesterov,
+):  # fmt: skip
+    """Every minibatch of an epoch, one hidden layer and one output unit, in one
+    call: the fused steps, and the output unit's two products compiled too.
+
+    The weight arrays are views of ``params_SP`` and the gradients views of
+    ``grad_SP``; ``starts`` holds the batches' bounds; ``z``, ``d`` and ``e``
+    are buffers at least one batch long.
+    """
+    for k in range(starts.shape[0] - 1):
+        lo, hi = starts[k], starts[k + 1]
+        n_b = hi - lo
+        x, z, d, e = X_SNF[:, lo:hi], z_SBH[:, :n_b], d_SBH[:, :n_b], e_SB1[:, :n_b]
+        hidden_forward(x, W_SFH, b_S1H, z, code)
+        output_forward(z, w_SH1, prob_SN1[:, lo:hi])
+        output_error(prob_SN1[:, lo:hi], c_S11, Y_SN1[:, lo:hi], e, gc_S11)
+        output_backward(z, e, gw_SH1)
+        hidden_backward(x, z, e, w_SH1, d, gW_SFH, gb_S1H, code)
+        sgd_update(
+            params_SP, grad_SP, velocity_SP, lr_S, hist, bounds, k, alpha, n_b,
+            momentum, nesterov,
+        )  # fmt: skip
+
+
 def products_agree(batch_sizes, n_features, n_hidden, n_trials=32):
     """Whether the fused products give numpy's bits here, for these shapes.
 
@@ -366,5 +446,29 @@ def products_agree(batch_sizes, n_features, n_hidden, n_trials=32):
             and np.array_equal(outer, np.matmul(d_out, W_out.transpose(0, 2, 1)))
         )
         if not same:
+            return False
+    return True
+
+
+def output_products_agree(batch_sizes, n_hidden, n_trials=32):
+    """Whether :func:`output_forward` and :func:`output_backward` give
+    ``np.matmul``'s bits here, for these shapes (compared on random blocks, as
+    :func:`products_agree` does); :func:`whole_epoch` needs them."""
+    if not AVAILABLE:
+        return False
+    rng = np.random.default_rng(1)
+    for n_b in sorted(set(int(b) for b in batch_sizes)):
+        shape = (n_trials, n_b, n_hidden)
+        z = rng.standard_normal(shape) * 10.0 ** rng.uniform(-4, 4, shape)
+        w = rng.standard_normal((n_trials, n_hidden, 1))
+        e = rng.standard_normal((n_trials, n_b, 1))
+        forward, back = np.empty((n_trials, n_b, 1)), np.empty(w.shape)
+        output_forward(z, w, forward)
+        output_backward(z, e, back)
+        z_T = z.transpose(0, 2, 1)
+        if not (
+            np.array_equal(forward, np.matmul(z, w))
+            and np.array_equal(back, np.matmul(z_T, e))
+        ):
             return False
     return True

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(autouse=True, params=["fused", "compiled", "numpy"])
+@pytest.fixture(autouse=True, params=["whole", "fused", "compiled", "numpy"])
 def steps(request, monkeypatch):
     """Every test here holds for each way the engine can run a minibatch."""
     monkeypatch.setattr(batched_sgd, "STEPS", request.param)
