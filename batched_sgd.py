@@ -288,6 +288,7 @@ class _Lockstep:
         self.no_improvement = [0] * len(fits)
         self.warned = [False] * len(fits)
         self.steps = self.choose_steps()
+        self.runner = (_NumpySteps if self.steps == "numpy" else _CompiledSteps)(self)
 
     def choose_steps(self):
         """``'whole'``, ``'fused'``, ``'compiled'`` or ``'numpy'``: the most
@@ -355,207 +356,9 @@ class _Lockstep:
         Y_SN1 = np.take(self.Y_N1, self.order_SN, axis=0, out=self.Y_buf[:S])
         prob_SN1 = self.prob_buf[:S]
         hist = self.hist_buf[: S * len(self.batches) * self.n_coef]
-        if self.steps == "numpy":
-            self.numpy_minibatches(X_SNF, Y_SN1, prob_SN1, hist)
-        elif self.steps == "whole":
-            self.whole_epoch(X_SNF, Y_SN1, prob_SN1, hist)
-        else:
-            self.compiled_minibatches(X_SNF, Y_SN1, prob_SN1, hist)
-        return self.epoch_losses(prob_SN1, Y_SN1, hist, self.fits[0].alpha)
-
-    def batch_buffers(self, S):
-        """Per batch size: hidden activations, their transposes, and the deltas."""
-        widths = [s[1] for s in self.shapes]
-        buffers = {}
-        for n_b in np.unique(self.sizes_K):
-            zs = [np.empty((S, n_b, w)) for w in widths[:-1]]
-            ds = [np.empty((S, n_b, w)) for w in widths]
-            buffers[int(n_b)] = zs, [z.transpose(0, 2, 1) for z in zs], ds
-        return buffers
-
-    def compiled_minibatches(self, X_SNF, Y_SN1, prob_SN1, hist):
-        """The epoch's minibatches in compiled steps, products by np.matmul; with
-        fused steps, the one hidden layer's own two products are compiled too."""
-        fused = self.steps == "fused"
-        code, alpha, momentum, nesterov = self.compiled_settings()
-        params_SP, velocity_SP = self.params_SP, self.velocity_SP
-        coefs, inters = self.views(params_SP)
-        coefs_T = [c.transpose(0, 2, 1) for c in coefs]
-        grad_SP = np.empty_like(params_SP)
-        gcoefs, ginters = self.views(grad_SP)
-        L = len(self.shapes)
-        X_T_SFN = X_SNF.transpose(0, 2, 1)
-        buffers = self.batch_buffers(len(self.active))
-        for k, sl in enumerate(self.batches):
-            n_b = sl.stop - sl.start
-            zs, zs_T, ds = buffers[n_b]
-            acts = [X_SNF[:, sl], *zs, prob_SN1[:, sl]]
-            acts_T = [X_T_SFN[:, :, sl], *zs_T]
-            for i in range(L - 1):
-                if fused:  # (one hidden layer, one output)
-                    sgd_kernels.hidden_forward(
-                        acts[i], coefs[i], inters[i], acts[i + 1], code
-                    )
-                else:
-                    np.matmul(acts[i], coefs[i], out=acts[i + 1])
-                    sgd_kernels.bias_activation(acts[i + 1], inters[i], code)
-            np.matmul(acts[L - 1], coefs[L - 1], out=acts[L])
-            sgd_kernels.output_error(
-                acts[L], inters[L - 1], Y_SN1[:, sl], ds[L - 1], ginters[L - 1]
-            )
-            for i in range(L - 1, -1, -1):
-                np.matmul(acts_T[i], ds[i], out=gcoefs[i])
-                if fused:  # the hidden layer's gradients, its product included
-                    sgd_kernels.hidden_backward(
-                        acts[0], acts[1], ds[1], coefs[1], ds[0], gcoefs[0],
-                        ginters[0], code,
-                    )  # fmt: skip
-                    break
-                if i > 0:
-                    np.matmul(ds[i], coefs_T[i], out=ds[i - 1])
-                    sgd_kernels.derivative_sums(
-                        acts[i], ds[i - 1], ginters[i - 1], code
-                    )
-            sgd_kernels.sgd_update(
-                params_SP, grad_SP, velocity_SP, self.lr_S, hist, self.coef_bounds,
-                k, alpha, n_b, momentum, nesterov,
-            )  # fmt: skip
-
-    def whole_epoch(self, X_SNF, Y_SN1, prob_SN1, hist):
-        """The epoch's minibatches in one compiled call (one hidden layer)."""
-        code, alpha, momentum, nesterov = self.compiled_settings()
-        grad_SP = np.empty_like(self.params_SP)
-        (W, w), (b, c) = self.views(self.params_SP)
-        (gW, gw), (gb, gc) = self.views(grad_SP)
-        S, n_b, H = len(self.active), int(self.sizes_K.max()), self.shapes[0][1]
-        sgd_kernels.whole_epoch(
-            X_SNF, Y_SN1, prob_SN1, W, b, w, c, gW, gb, gw, gc, self.params_SP,
-            grad_SP, self.velocity_SP, self.lr_S, hist, self.coef_bounds,
-            self.starts, np.empty((S, n_b, H)), np.empty((S, n_b, H)),
-            np.empty((S, n_b, 1)), code, alpha, momentum, nesterov,
-        )  # fmt: skip
-
-    def compiled_settings(self):
-        """The activation's code and the update's scalars, typed for numba."""
-        ref = self.fits[0]
-        return (
-            sgd_kernels.ACTIVATION_CODES[ref.activation],
-            float(ref.alpha),
-            float(ref.momentum),
-            bool(ref.nesterovs_momentum),
-        )
-
-    def numpy_minibatches(self, X_SNF, Y_SN1, prob_SN1, hist):
-        """The epoch's minibatches in numpy calls over all seeds."""
-        ref = self.fits[0]
-        S = len(self.active)
-        params_SP, velocity_SP = self.params_SP, self.velocity_SP
-        coefs, inters = self.views(params_SP)
-        coefs_T = [c.transpose(0, 2, 1) for c in coefs]
-        grad_SP = np.empty_like(params_SP)
-        gcoefs, ginters = self.views(grad_SP)
-        tmp1_SP, tmp2_SP = np.empty_like(params_SP), np.empty_like(params_SP)
-        tmp_SC = np.empty((S, self.n_coef))
-        grad_coef_SC, params_coef_SC = (
-            grad_SP[:, : self.n_coef],
-            params_SP[:, : self.n_coef],
-        )
-        hist_SKCs = self.history_views(hist, S)
-        coefs_SC = [params_SP[:, a:b] for a, b in pairwise(self.coef_bounds)]
-        act = _HIDDEN[ref.activation]
-        deriv = _DERIVATIVE[ref.activation]
-        alpha, momentum, nesterov = ref.alpha, ref.momentum, ref.nesterovs_momentum
-        lr_S11 = self.lr_S[:, None]
-        L = len(self.shapes)
-        # Every operand is a block with sklearn's own strides (C-contiguous, or the
-        # transpose of a C-contiguous block), so each matmul block runs the same
-        # BLAS call as sklearn's `a @ b` and each sum runs along a contiguous row.
-        X_T_SFN = X_SNF.transpose(0, 2, 1)
-        buffers = self.batch_buffers(S)
-        for k, sl in enumerate(self.batches):
-            n_b = sl.stop - sl.start
-            zs, zs_T, ds = buffers[n_b]
-            # The L2 term of this batch's loss uses the weights before its update.
-            for hist_SKC, coef_SC in zip(hist_SKCs, coefs_SC):
-                hist_SKC[:, k] = coef_SC
-            acts = [X_SNF[:, sl], *zs, prob_SN1[:, sl]]
-            acts_T = [X_T_SFN[:, :, sl], *zs_T]
-            for i in range(L):
-                np.matmul(acts[i], coefs[i], out=acts[i + 1])
-                np.add(acts[i + 1], inters[i], out=acts[i + 1])
-                if i < L - 1:
-                    act(acts[i + 1])
-            expit(acts[L], out=acts[L])
-            np.subtract(acts[L], Y_SN1[:, sl], out=ds[L - 1])
-            for i in range(L - 1, -1, -1):
-                np.matmul(acts_T[i], ds[i], out=gcoefs[i])
-                np.add.reduce(ds[i], axis=1, keepdims=True, out=ginters[i])
-                if i > 0:
-                    np.matmul(ds[i], coefs_T[i], out=ds[i - 1])
-                    deriv(acts[i], ds[i - 1])
-            np.multiply(alpha, params_coef_SC, out=tmp_SC)
-            np.add(grad_coef_SC, tmp_SC, out=grad_coef_SC)
-            np.divide(grad_SP, n_b, out=grad_SP)
-            # sklearn: velocity = momentum * velocity - lr * grad, and with
-            # Nesterov the update is the same formula on the new velocity.
-            np.multiply(momentum, velocity_SP, out=tmp1_SP)
-            np.multiply(lr_S11, grad_SP, out=tmp2_SP)
-            np.subtract(tmp1_SP, tmp2_SP, out=velocity_SP)
-            if nesterov:
-                np.multiply(momentum, velocity_SP, out=tmp1_SP)
-                np.subtract(tmp1_SP, tmp2_SP, out=tmp1_SP)
-                np.add(params_SP, tmp1_SP, out=params_SP)
-            else:
-                np.add(params_SP, velocity_SP, out=params_SP)
-
-    def epoch_losses(self, prob_SN1, Y_SN1, hist, alpha):
-        """Each seed's epoch loss, summed batch by batch as sklearn does."""
-        l2_SK = self.squared_norms(hist, prob_SN1.shape[0])
-        if self.steps != "numpy":
-            loss_S = np.empty(prob_SN1.shape[0])
-            sgd_kernels.epoch_losses(
-                prob_SN1, Y_SN1, l2_SK, self.sizes_K, float(alpha), loss_S
-            )
-            return loss_S
-        eps = np.finfo(prob_SN1.dtype).eps
-        p_SN1 = np.clip(prob_SN1, eps, 1 - eps)
-        # sklearn adds xlogy(y, p) + xlogy(1 - y, 1 - p); with y in {0, 1} one term
-        # is exactly +0 and the other is xlogy(1, q) for q = p or 1 - p, so a single
-        # xlogy (the same scipy log) gives the same bits at half the cost.
-        terms_SN1 = xlogy(1.0, np.where(Y_SN1, p_SN1, 1 - p_SN1))
-        S, K = l2_SK.shape
-        loss_SK = np.empty((S, K))
-        sizes_K = self.sizes_K
-        for size, cols, rows in self.batch_groups:
-            # A C-contiguous copy, so that numpy sums each batch pairwise along
-            # a contiguous row exactly as it does for sklearn's single batch.
-            t_SBn = np.ascontiguousarray(terms_SN1[:, rows, 0]).reshape(S, -1, size)
-            loss_SK[:, cols] = -(t_SBn.sum(axis=2) / size)
-        loss_SK += (0.5 * alpha) * l2_SK / sizes_K
-        accumulated_SK = np.add.accumulate(loss_SK * sizes_K, axis=1)
-        return accumulated_SK[:, -1] / self.n_samples
-
-    def history_views(self, hist, S):
-        """Per layer, the ``(S, K, fan_in * fan_out)`` block of the weight history.
-
-        Each batch's weights before its update go there (for the L2 term of its
-        loss); one C-contiguous block per layer gives numpy's dot products
-        without a copy.
-        """
-        K = len(self.batches)
-        return [
-            hist[S * K * a : S * K * b].reshape(S, K, b - a)
-            for a, b in pairwise(self.coef_bounds)
-        ]
-
-    def squared_norms(self, hist, S):
-        """Sum over layers of ``np.dot(w, w)`` of each batch's flattened weights."""
-        K = len(self.batches)
-        l2_SK = 0
-        for w_SKC in self.history_views(hist, S):
-            w_R1C = w_SKC.reshape(S * K, 1, -1)
-            l2_SK = l2_SK + np.matmul(w_R1C, w_R1C.transpose(0, 2, 1)).reshape(S, K)
-        return l2_SK
+        self.runner.minibatches(X_SNF, Y_SN1, prob_SN1, hist)
+        l2_SK = _squared_norms(_history_views(hist, S, self.coef_bounds))
+        return self.runner.epoch_losses(prob_SN1, Y_SN1, l2_SK)
 
     def end_epoch(self, loss_S):
         """Book-keep each seed's epoch as sklearn does; return rows that stop."""
@@ -593,36 +396,267 @@ class _Lockstep:
         coefs, inters = self.views(self.params_SP)
         vcoefs, vinters = self.views(self.velocity_SP)
         for row in rows:
-            clf = self.fits[self.active[row]]
-            clf.coefs_ = [c[row].copy() for c in coefs]
-            clf.intercepts_ = [b[row, 0].copy() for b in inters]
-            clf.best_loss_ = self.best_loss[self.active[row]]
-            clf._no_improvement_count = self.no_improvement[self.active[row]]
-            params = clf.coefs_ + clf.intercepts_
-            opt = sklearn_compat.SGDOptimizer(
-                params,
-                clf.learning_rate_init,
-                clf.learning_rate,
-                clf.momentum,
-                clf.nesterovs_momentum,
-                clf.power_t,
+            k = self.active[row]
+            _finish(
+                self.fits[k],
+                [c[row] for c in coefs] + [b[row, 0] for b in inters],
+                [v[row] for v in vcoefs] + [v[row, 0] for v in vinters],
+                float(self.lr_S[row]),
+                self.best_loss[k],
+                self.no_improvement[k],
             )
-            opt.learning_rate = float(self.lr_S[row])
-            opt.velocities = [v[row].copy() for v in vcoefs] + [
-                v[row, 0].copy() for v in vinters
-            ]
-            clf._optimizer = opt
-            if not all(np.isfinite(p).all() for p in params):
-                raise ValueError(
-                    f"Seed {clf.random_state}: the solver produced non-finite weights. "
-                    "The input data may contain large values and need scaling."
-                )
         keep = [r for r in range(len(self.active)) if r not in set(rows)]
         self.active = [self.active[r] for r in keep]
         self.params_SP = self.params_SP[keep]
         self.velocity_SP = self.velocity_SP[keep]
         self.order_SN = self.order_SN[keep]
         self.lr_S = self.lr_S[keep]
+
+
+def _finish(clf, params, velocities, learning_rate, best_loss, no_improvement):
+    """Write a seed's final state into its estimator, as sklearn's ``fit`` leaves it.
+
+    ``params`` and ``velocities`` are the coefficient arrays, then the
+    intercept arrays (copied here).
+    """
+    n_layers = len(params) // 2
+    clf.coefs_ = [p.copy() for p in params[:n_layers]]
+    clf.intercepts_ = [p.copy() for p in params[n_layers:]]
+    clf.best_loss_ = best_loss
+    clf._no_improvement_count = no_improvement
+    fitted = clf.coefs_ + clf.intercepts_
+    opt = sklearn_compat.SGDOptimizer(
+        fitted,
+        clf.learning_rate_init,
+        clf.learning_rate,
+        clf.momentum,
+        clf.nesterovs_momentum,
+        clf.power_t,
+    )
+    opt.learning_rate = learning_rate
+    opt.velocities = [v.copy() for v in velocities]
+    clf._optimizer = opt
+    if not all(np.isfinite(p).all() for p in fitted):
+        raise ValueError(
+            f"Seed {clf.random_state}: the solver produced non-finite weights. "
+            "The input data may contain large values and need scaling."
+        )
+
+
+def _batch_buffers(shapes, sizes_K, S):
+    """Per batch size: hidden activations, their transposes, and the deltas."""
+    widths = [s[1] for s in shapes]
+    buffers = {}
+    for n_b in np.unique(sizes_K):
+        zs = [np.empty((S, n_b, w)) for w in widths[:-1]]
+        ds = [np.empty((S, n_b, w)) for w in widths]
+        buffers[int(n_b)] = zs, [z.transpose(0, 2, 1) for z in zs], ds
+    return buffers
+
+
+def _history_views(hist, S, coef_bounds):
+    """Per layer, the ``(S, K, fan_in * fan_out)`` block of the weight history.
+
+    Each batch's weights before its update go there (for the L2 term of its
+    loss); one C-contiguous block per layer gives numpy's dot products
+    without a copy.
+    """
+    K = hist.size // (S * int(coef_bounds[-1]))
+    return [
+        hist[S * K * a : S * K * b].reshape(S, K, b - a)
+        for a, b in pairwise(coef_bounds)
+    ]
+
+
+def _squared_norms(history):
+    """Sum over layers of ``np.dot(w, w)`` of each batch's flattened weights."""
+    l2_SK = 0
+    for w_SKC in history:
+        S, K, _ = w_SKC.shape
+        w_R1C = w_SKC.reshape(S * K, 1, -1)
+        l2_SK = l2_SK + np.matmul(w_R1C, w_R1C.transpose(0, 2, 1)).reshape(S, K)
+    return l2_SK
+
+
+class _CompiledSteps:
+    """An epoch's minibatches and losses in :mod:`sgd_kernels`' compiled steps."""
+
+    def __init__(self, lock):
+        self.lock = lock
+        ref = lock.fits[0]
+        self.code = sgd_kernels.ACTIVATION_CODES[ref.activation]
+        self.alpha = float(ref.alpha)
+        self.momentum = float(ref.momentum)
+        self.nesterov = bool(ref.nesterovs_momentum)
+
+    def minibatches(self, X_SNF, Y_SN1, prob_SN1, hist):
+        if self.lock.steps == "whole":
+            self.whole_epoch(X_SNF, Y_SN1, prob_SN1, hist)
+        else:
+            self.step_by_step(X_SNF, Y_SN1, prob_SN1, hist)
+
+    def step_by_step(self, X_SNF, Y_SN1, prob_SN1, hist):
+        """The epoch's minibatches in compiled steps, products by np.matmul; with
+        fused steps, the one hidden layer's own two products are compiled too."""
+        lock, code = self.lock, self.code
+        fused = lock.steps == "fused"
+        params_SP, velocity_SP = lock.params_SP, lock.velocity_SP
+        coefs, inters = lock.views(params_SP)
+        coefs_T = [c.transpose(0, 2, 1) for c in coefs]
+        grad_SP = np.empty_like(params_SP)
+        gcoefs, ginters = lock.views(grad_SP)
+        L = len(lock.shapes)
+        X_T_SFN = X_SNF.transpose(0, 2, 1)
+        buffers = _batch_buffers(lock.shapes, lock.sizes_K, len(lock.active))
+        for k, sl in enumerate(lock.batches):
+            n_b = sl.stop - sl.start
+            zs, zs_T, ds = buffers[n_b]
+            acts = [X_SNF[:, sl], *zs, prob_SN1[:, sl]]
+            acts_T = [X_T_SFN[:, :, sl], *zs_T]
+            for i in range(L - 1):
+                if fused:  # (one hidden layer, one output)
+                    sgd_kernels.hidden_forward(
+                        acts[i], coefs[i], inters[i], acts[i + 1], code
+                    )
+                else:
+                    np.matmul(acts[i], coefs[i], out=acts[i + 1])
+                    sgd_kernels.bias_activation(acts[i + 1], inters[i], code)
+            np.matmul(acts[L - 1], coefs[L - 1], out=acts[L])
+            sgd_kernels.output_error(
+                acts[L], inters[L - 1], Y_SN1[:, sl], ds[L - 1], ginters[L - 1]
+            )
+            for i in range(L - 1, -1, -1):
+                np.matmul(acts_T[i], ds[i], out=gcoefs[i])
+                if fused:  # the hidden layer's gradients, its product included
+                    sgd_kernels.hidden_backward(
+                        acts[0], acts[1], ds[1], coefs[1], ds[0], gcoefs[0],
+                        ginters[0], code,
+                    )  # fmt: skip
+                    break
+                if i > 0:
+                    np.matmul(ds[i], coefs_T[i], out=ds[i - 1])
+                    sgd_kernels.derivative_sums(
+                        acts[i], ds[i - 1], ginters[i - 1], code
+                    )
+            sgd_kernels.sgd_update(
+                params_SP, grad_SP, velocity_SP, lock.lr_S, hist, lock.coef_bounds,
+                k, self.alpha, n_b, self.momentum, self.nesterov,
+            )  # fmt: skip
+
+    def whole_epoch(self, X_SNF, Y_SN1, prob_SN1, hist):
+        """The epoch's minibatches in one compiled call (one hidden layer)."""
+        lock = self.lock
+        grad_SP = np.empty_like(lock.params_SP)
+        (W, w), (b, c) = lock.views(lock.params_SP)
+        (gW, gw), (gb, gc) = lock.views(grad_SP)
+        S, n_b, H = len(lock.active), int(lock.sizes_K.max()), lock.shapes[0][1]
+        sgd_kernels.whole_epoch(
+            X_SNF, Y_SN1, prob_SN1, W, b, w, c, gW, gb, gw, gc, lock.params_SP,
+            grad_SP, lock.velocity_SP, lock.lr_S, hist, lock.coef_bounds,
+            lock.starts, np.empty((S, n_b, H)), np.empty((S, n_b, H)),
+            np.empty((S, n_b, 1)), self.code, self.alpha, self.momentum,
+            self.nesterov,
+        )  # fmt: skip
+
+    def epoch_losses(self, prob_SN1, Y_SN1, l2_SK):
+        """Each seed's epoch loss, summed batch by batch as sklearn does."""
+        loss_S = np.empty(prob_SN1.shape[0])
+        sgd_kernels.epoch_losses(
+            prob_SN1, Y_SN1, l2_SK, self.lock.sizes_K, self.alpha, loss_S
+        )
+        return loss_S
+
+
+class _NumpySteps:
+    """An epoch's minibatches and losses in numpy calls over all seeds."""
+
+    def __init__(self, lock):
+        self.lock = lock
+
+    def minibatches(self, X_SNF, Y_SN1, prob_SN1, hist):
+        lock = self.lock
+        ref = lock.fits[0]
+        S = len(lock.active)
+        params_SP, velocity_SP = lock.params_SP, lock.velocity_SP
+        coefs, inters = lock.views(params_SP)
+        coefs_T = [c.transpose(0, 2, 1) for c in coefs]
+        grad_SP = np.empty_like(params_SP)
+        gcoefs, ginters = lock.views(grad_SP)
+        tmp1_SP, tmp2_SP = np.empty_like(params_SP), np.empty_like(params_SP)
+        tmp_SC = np.empty((S, lock.n_coef))
+        grad_coef_SC, params_coef_SC = (
+            grad_SP[:, : lock.n_coef],
+            params_SP[:, : lock.n_coef],
+        )
+        hist_SKCs = _history_views(hist, S, lock.coef_bounds)
+        coefs_SC = [params_SP[:, a:b] for a, b in pairwise(lock.coef_bounds)]
+        act = _HIDDEN[ref.activation]
+        deriv = _DERIVATIVE[ref.activation]
+        alpha, momentum, nesterov = ref.alpha, ref.momentum, ref.nesterovs_momentum
+        lr_S11 = lock.lr_S[:, None]
+        L = len(lock.shapes)
+        # Every operand is a block with sklearn's own strides (C-contiguous, or the
+        # transpose of a C-contiguous block), so each matmul block runs the same
+        # BLAS call as sklearn's `a @ b` and each sum runs along a contiguous row.
+        X_T_SFN = X_SNF.transpose(0, 2, 1)
+        buffers = _batch_buffers(lock.shapes, lock.sizes_K, S)
+        for k, sl in enumerate(lock.batches):
+            n_b = sl.stop - sl.start
+            zs, zs_T, ds = buffers[n_b]
+            # The L2 term of this batch's loss uses the weights before its update.
+            for hist_SKC, coef_SC in zip(hist_SKCs, coefs_SC):
+                hist_SKC[:, k] = coef_SC
+            acts = [X_SNF[:, sl], *zs, prob_SN1[:, sl]]
+            acts_T = [X_T_SFN[:, :, sl], *zs_T]
+            for i in range(L):
+                np.matmul(acts[i], coefs[i], out=acts[i + 1])
+                np.add(acts[i + 1], inters[i], out=acts[i + 1])
+                if i < L - 1:
+                    act(acts[i + 1])
+            expit(acts[L], out=acts[L])
+            np.subtract(acts[L], Y_SN1[:, sl], out=ds[L - 1])
+            for i in range(L - 1, -1, -1):
+                np.matmul(acts_T[i], ds[i], out=gcoefs[i])
+                np.add.reduce(ds[i], axis=1, keepdims=True, out=ginters[i])
+                if i > 0:
+                    np.matmul(ds[i], coefs_T[i], out=ds[i - 1])
+                    deriv(acts[i], ds[i - 1])
+            np.multiply(alpha, params_coef_SC, out=tmp_SC)
+            np.add(grad_coef_SC, tmp_SC, out=grad_coef_SC)
+            np.divide(grad_SP, n_b, out=grad_SP)
+            # sklearn: velocity = momentum * velocity - lr * grad, and with
+            # Nesterov the update is the same formula on the new velocity.
+            np.multiply(momentum, velocity_SP, out=tmp1_SP)
+            np.multiply(lr_S11, grad_SP, out=tmp2_SP)
+            np.subtract(tmp1_SP, tmp2_SP, out=velocity_SP)
+            if nesterov:
+                np.multiply(momentum, velocity_SP, out=tmp1_SP)
+                np.subtract(tmp1_SP, tmp2_SP, out=tmp1_SP)
+                np.add(params_SP, tmp1_SP, out=params_SP)
+            else:
+                np.add(params_SP, velocity_SP, out=params_SP)
+
+    def epoch_losses(self, prob_SN1, Y_SN1, l2_SK):
+        """Each seed's epoch loss, summed batch by batch as sklearn does."""
+        lock = self.lock
+        alpha = lock.fits[0].alpha
+        eps = np.finfo(prob_SN1.dtype).eps
+        p_SN1 = np.clip(prob_SN1, eps, 1 - eps)
+        # sklearn adds xlogy(y, p) + xlogy(1 - y, 1 - p); with y in {0, 1} one term
+        # is exactly +0 and the other is xlogy(1, q) for q = p or 1 - p, so a single
+        # xlogy (the same scipy log) gives the same bits at half the cost.
+        terms_SN1 = xlogy(1.0, np.where(Y_SN1, p_SN1, 1 - p_SN1))
+        S, K = l2_SK.shape
+        loss_SK = np.empty((S, K))
+        sizes_K = lock.sizes_K
+        for size, cols, rows in lock.batch_groups:
+            # A C-contiguous copy, so that numpy sums each batch pairwise along
+            # a contiguous row exactly as it does for sklearn's single batch.
+            t_SBn = np.ascontiguousarray(terms_SN1[:, rows, 0]).reshape(S, -1, size)
+            loss_SK[:, cols] = -(t_SBn.sum(axis=2) / size)
+        loss_SK += (0.5 * alpha) * l2_SK / sizes_K
+        accumulated_SK = np.add.accumulate(loss_SK * sizes_K, axis=1)
+        return accumulated_SK[:, -1] / lock.n_samples
 
 
 def _same_bits(a, b):
