@@ -156,6 +156,29 @@ def fit_sgd_lockstep(estimator, X, y, seeds):
     return fits, warned
 
 
+def compile_kernels():
+    """Have numba compile (and cache) the kernels the homework's runs use.
+
+    Trains a few epochs of tiny problems in each shape the notebook uses (two
+    hidden units: whole epochs; four: fused steps), with groups of several
+    seeds and of one, so that numba writes its cache for every signature they
+    need. ``build.py`` calls this once after installing the packages, so that
+    the first run of the notebook does not spend its first seconds compiling.
+    Does nothing without numba.
+    """
+    if not sgd_kernels.AVAILABLE:
+        return
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 2)
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    for units in (2, 4):
+        est = MLPClassifier(
+            hidden_layer_sizes=[units], solver="sgd", batch_size=10, max_iter=2
+        )
+        for seeds in ([0, 1, 2], [0]):
+            fit_sgd_lockstep(est, X, y, seeds)
+
+
 def fit_with_sklearn(estimator, X, y, seed):
     """Fit ``clone(estimator)`` with ``random_state=seed`` by sklearn's own ``fit``.
 

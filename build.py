@@ -99,6 +99,10 @@ def ensure_environment(dev):
         )
         _fill_venv(VENV, _requirements(dev), with_project=True)
         stamp_file.write_text(" ".join([*stamps, wanted]))
+        print("Compiling the training kernels (first run only) ...", flush=True)
+        code = "import batched_sgd; batched_sgd.compile_kernels()"
+        if subprocess.run([str(python), "-c", code], cwd=ROOT).returncode != 0:
+            print("(That failed; the notebook will try again when it first trains.)")
     result = subprocess.run([str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
     sys.exit(result.returncode)
 

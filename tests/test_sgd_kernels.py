@@ -92,3 +92,53 @@ def test_whole_epochs_run_the_homeworks_shape_on_this_machine():
     the homework's shape gets whole epochs, so they are what the tests check."""
     assert sgd_kernels.products_agree([10], 2, 2)
     assert sgd_kernels.output_products_agree([10], 2)
+
+
+_COVERAGE_SCRIPT = """
+from sklearn.neural_network import MLPClassifier
+
+import batched_sgd
+import hw04_inputs
+import sgd_kernels
+
+
+def signatures():
+    return {
+        name: set(kernel.signatures)
+        for name, kernel in vars(sgd_kernels).items()
+        if hasattr(kernel, "signatures")
+    }
+
+
+batched_sgd.compile_kernels()
+compiled = signatures()
+X, y, _, _ = hw04_inputs.load_xor_data()
+for units, n_seeds in ((2, 5), (2, 1), (8, 3)):
+    est = MLPClassifier(
+        hidden_layer_sizes=[units], activation="logistic", solver="sgd",
+        batch_size=10, max_iter=3, learning_rate="adaptive",
+        learning_rate_init=0.1, momentum=0.0,
+    )
+    batched_sgd.fit_sgd_lockstep(est, X, y, list(range(n_seeds)))
+new = {k: v - compiled[k] for k, v in signatures().items() if v - compiled[k]}
+print(new or "none")
+"""
+
+
+def test_compile_kernels_covers_what_the_homeworks_runs_need():
+    """After ``compile_kernels`` (which build.py runs once, at install), runs of
+    the homework's shapes need no signature it did not compile and cache. In a
+    fresh process, so that no other test's compiling hides a gap."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-c", _COVERAGE_SCRIPT],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "none", done.stdout
