@@ -142,16 +142,19 @@ def kernel_name():
     return KERNEL_NAME
 
 
+# How nbclient stops the kernel after the last cell: at once, with its joblib
+# workers and their resource trackers (every output is in by then). The graceful
+# stop waits about 2.5 s per run: the kernel signals its children with SIGTERM,
+# which the trackers ignore.
+KERNEL_SHUTDOWN = "immediate"
+
+
 def papermill_options():
     """The options of every papermill run of the notebook (build, benchmark, tests)."""
     return {
         "cwd": str(ROOT),
         "kernel_name": kernel_name(),
-        # Stop the kernel, its joblib workers and their resource trackers at
-        # once when the last cell is done (nbclient's option; every output is
-        # in by then). The graceful stop waits about 2.5 s per run: the kernel
-        # signals its children with SIGTERM, which the trackers ignore.
-        "shutdown_kernel": "immediate",
+        "shutdown_kernel": KERNEL_SHUTDOWN,
     }
 
 
@@ -301,7 +304,7 @@ def command_outputs(args):
     NotebookClient(
         nb,
         kernel_name=kernel_name(),
-        shutdown_kernel=papermill_options()["shutdown_kernel"],
+        shutdown_kernel=KERNEL_SHUTDOWN,
         timeout=1800,
         resources={"metadata": {"path": str(ROOT)}},
     ).execute()
