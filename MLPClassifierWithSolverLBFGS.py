@@ -12,7 +12,7 @@ import scipy.optimize
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_compat import _check_optimize_result, split_lbfgs_args
+from hw04.sklearn_compat import _check_optimize_result, split_lbfgs_args
 
 
 class MLPClassifierLBFGS(MLPClassifier):

@@ -314,7 +314,7 @@ def plot_success_rates(runs, ax=None, reference=None):
     """
     import seaborn as sns
 
-    from hw04_stats import wilson_errorbar
+    from hw04.stats import wilson_errorbar
 
     if ax is None:
         fig, ax = plt.subplots(figsize=(7.5, 3.6))

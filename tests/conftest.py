@@ -21,34 +21,34 @@ ROOT = Path(__file__).resolve().parents[1]
 JUPYTER = Path(sys.executable).parent / "jupyter"
 sys.path.insert(0, str(ROOT))
 
-import hw04_inputs  # noqa: E402
+from hw04 import inputs  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def xor_data():
     """The shipped data: x_tr_N2, y_tr_N, x_te_N2, y_te_N."""
-    return hw04_inputs.load_xor_data(ROOT / "data_xor")
+    return inputs.load_xor_data(ROOT / "data_xor")
 
 
 @pytest.fixture(scope="session")
 def small_xor():
     """200 training points of the shipped data, for fast fits."""
-    x_tr_N2, y_tr_N, _, _ = hw04_inputs.load_xor_data(ROOT / "data_xor")
+    x_tr_N2, y_tr_N, _, _ = inputs.load_xor_data(ROOT / "data_xor")
     return x_tr_N2[:200], y_tr_N[:200]
 
 
 def homework_settings():
     """The four settings as the notebook's settings cell defines them."""
-    import benchmark
+    from hw04.notebook import homework_settings
 
-    return benchmark.homework_settings()
+    return homework_settings()
 
 
 def execute(tmp_path, **parameters):
     """Run hw04.ipynb with papermill into tmp_path; return the executed notebook."""
     import papermill
 
-    import build
+    from hw04.notebook import papermill_options
 
     parameters.setdefault("results_dir", str(tmp_path / "results"))
     out = tmp_path / "hw04.ipynb"
@@ -57,7 +57,7 @@ def execute(tmp_path, **parameters):
         str(out),
         parameters=parameters,
         progress_bar=False,
-        **build.papermill_options(),
+        **papermill_options(),
     )
     import nbformat
 

@@ -9,9 +9,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 
-import batched_sgd
-import sklearn_compat
 from conftest import homework_settings
+from hw04 import sklearn_compat
+from hw04.engine import lockstep
 
 pytestmark = pytest.mark.skipif(
     sklearn_compat.engine_unverified_reason() is not None,
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(autouse=True, params=["whole", "fused", "compiled", "numpy"])
 def steps(request, monkeypatch):
     """Every test here holds for each way the engine can run a minibatch."""
-    monkeypatch.setattr(batched_sgd, "STEPS", request.param)
+    monkeypatch.setattr(lockstep, "STEPS", request.param)
     return request.param
 
 
@@ -41,7 +41,7 @@ def sklearn_fit(estimator, X, y, seed):
 
 
 def assert_identical(ours, ref):
-    assert batched_sgd.differences(ours, ref) == []
+    assert lockstep.differences(ours, ref) == []
     assert [float(v) for v in ours.loss_curve_] == [float(v) for v in ref.loss_curve_]
     assert ours._optimizer.learning_rate == ref._optimizer.learning_rate
     for a, b in zip(ours._optimizer.velocities, ref._optimizer.velocities):
@@ -54,7 +54,7 @@ def assert_identical(ours, ref):
 
 
 def check_against_sklearn(estimator, X, y, seeds):
-    fits, warned = batched_sgd.fit_sgd_lockstep(estimator, X, y, seeds)
+    fits, warned = lockstep.fit_sgd_lockstep(estimator, X, y, seeds)
     assert [f.random_state for f in fits] == list(seeds)
     for seed, ours, ours_warned in zip(seeds, fits, warned):
         ref, ref_warned = sklearn_fit(estimator, X, y, seed)
@@ -118,15 +118,15 @@ def test_constant_rate_stops_once_the_loss_stalls(small_xor):
 def test_results_do_not_depend_on_the_other_seeds_in_the_batch(small_xor):
     X, y = small_xor
     est = MLPClassifier(**(HOMEWORK_SGD | {"max_iter": 15}))
-    alone, _ = batched_sgd.fit_sgd_lockstep(est, X, y, [9])
-    together, _ = batched_sgd.fit_sgd_lockstep(est, X, y, [3, 9, 4])
-    assert batched_sgd.differences(alone[0], together[1]) == []
+    alone, _ = lockstep.fit_sgd_lockstep(est, X, y, [9])
+    together, _ = lockstep.fit_sgd_lockstep(est, X, y, [3, 9, 4])
+    assert lockstep.differences(alone[0], together[1]) == []
 
 
 def test_fitted_estimators_work_like_sklearns(small_xor):
     X, y = small_xor
     est = MLPClassifier(**(HOMEWORK_SGD | {"max_iter": 5}))
-    (clf,), _ = batched_sgd.fit_sgd_lockstep(est, X, y, [0])
+    (clf,), _ = lockstep.fit_sgd_lockstep(est, X, y, [0])
     ref, _ = sklearn_fit(est, X, y, 0)
     np.testing.assert_array_equal(clf.predict_proba(X), ref.predict_proba(X))
     assert clf.score(X, y) == ref.score(X, y)
@@ -135,7 +135,7 @@ def test_fitted_estimators_work_like_sklearns(small_xor):
         warnings.simplefilter("ignore")
         clf.partial_fit(X, y)
         ref.partial_fit(X, y)
-    assert batched_sgd.differences(clf, ref) == []
+    assert lockstep.differences(clf, ref) == []
 
 
 @pytest.mark.parametrize(
@@ -151,18 +151,18 @@ def test_unsupported_options_fall_back_to_sklearn_with_a_message(
 ):
     X, y = small_xor
     est = MLPClassifier(**(HOMEWORK_SGD | {"max_iter": 5} | change))
-    with pytest.warns(batched_sgd.EngineFallbackWarning, match=reason):
-        fits, warned = batched_sgd.fit_sgd_lockstep(est, X, y, [0, 1])
+    with pytest.warns(lockstep.EngineFallbackWarning, match=reason):
+        fits, warned = lockstep.fit_sgd_lockstep(est, X, y, [0, 1])
     for seed, clf in zip([0, 1], fits):
-        assert batched_sgd.differences(clf, sklearn_fit(est, X, y, seed)[0]) == []
+        assert lockstep.differences(clf, sklearn_fit(est, X, y, seed)[0]) == []
 
 
 def test_more_than_two_classes_fall_back(small_xor):
     X, _ = small_xor
     y3 = np.arange(len(X)) % 3
     est = MLPClassifier(**(HOMEWORK_SGD | {"max_iter": 3}))
-    with pytest.warns(batched_sgd.EngineFallbackWarning, match="2 classes, y has 3"):
-        fits, _ = batched_sgd.fit_sgd_lockstep(est, X, y3, [0])
+    with pytest.warns(lockstep.EngineFallbackWarning, match="2 classes, y has 3"):
+        fits, _ = lockstep.fit_sgd_lockstep(est, X, y3, [0])
     assert fits[0].n_outputs_ == 3
 
 
@@ -170,7 +170,7 @@ def test_invalid_parameters_raise_sklearns_error(small_xor):
     X, y = small_xor
     est = MLPClassifier(**(HOMEWORK_SGD | {"learning_rate_init": -1.0}))
     with pytest.raises(InvalidParameterError):
-        batched_sgd.fit_sgd_lockstep(est, X, y, [0])
+        lockstep.fit_sgd_lockstep(est, X, y, [0])
 
 
 @pytest.mark.slow
@@ -185,7 +185,7 @@ def test_float32_inputs_fall_back(small_xor):
     X, y = small_xor
     est = MLPClassifier(**(HOMEWORK_SGD | {"max_iter": 3}))
     X32 = X.astype(np.float32)
-    assert "float64" in batched_sgd.unsupported_reason(est, y, X32)
-    with pytest.warns(batched_sgd.EngineFallbackWarning, match="float64 inputs"):
-        fits, _ = batched_sgd.fit_sgd_lockstep(est, X32, y, [0])
+    assert "float64" in lockstep.unsupported_reason(est, y, X32)
+    with pytest.warns(lockstep.EngineFallbackWarning, match="float64 inputs"):
+        fits, _ = lockstep.fit_sgd_lockstep(est, X32, y, [0])
     assert fits[0].coefs_[0].dtype == np.float32

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-import training
 from conftest import homework_settings
+from hw04 import training
 
 
 def runs_table(X, y, seeds):

@@ -5,9 +5,9 @@ import shutil
 import numpy as np
 import pytest
 
-import hw04_inputs
 from conftest import ROOT
 from data_xor import make_xor_data as mk
+from hw04 import inputs
 
 
 def test_script_reproduces_the_shipped_csvs_byte_for_byte(tmp_path):
@@ -80,5 +80,5 @@ def test_bad_data_gets_a_clear_error(data_copy, name, text, message):
         (data_copy / name).unlink()
     else:
         (data_copy / name).write_text(text)
-    with pytest.raises(hw04_inputs.HomeworkInputError, match=message):
-        hw04_inputs.load_xor_data(data_copy)
+    with pytest.raises(inputs.HomeworkInputError, match=message):
+        inputs.load_xor_data(data_copy)

@@ -5,11 +5,9 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-import batched_sgd
-import hw04_inputs
-import hw04_stats as stats
-import training
 from conftest import homework_settings
+from hw04 import cache, inputs, stats, training
+from hw04.engine import lockstep
 
 
 def settings():
@@ -33,17 +31,17 @@ def settings():
     ],
 )
 def test_bad_seeds_say_what_is_wrong(seeds, message):
-    with pytest.raises(hw04_inputs.HomeworkInputError, match=message):
-        hw04_inputs.check_seeds(seeds)
+    with pytest.raises(inputs.HomeworkInputError, match=message):
+        inputs.check_seeds(seeds)
 
 
 def test_seed_lists_are_normalised():
-    assert hw04_inputs.check_seeds(range(3)) == [0, 1, 2]
-    assert hw04_inputs.check_seeds(np.arange(2)) == [0, 1]
+    assert inputs.check_seeds(range(3)) == [0, 1, 2]
+    assert inputs.check_seeds(np.arange(2)) == [0, 1]
 
 
 def test_check_parameters_returns_a_named_record(tmp_path):
-    params = hw04_inputs.check_parameters(
+    params = inputs.check_parameters(
         [0, 1], "data_xor", tmp_path / "out", -1, "batched", True
     )
     assert (tmp_path / "out").is_dir() and params.results_dir == tmp_path / "out"
@@ -73,15 +71,15 @@ def test_bad_parameters_say_what_is_wrong(tmp_path, kwargs, message):
         engine="batched",
         appendix=False,
     )
-    with pytest.raises(hw04_inputs.HomeworkInputError, match=message):
-        hw04_inputs.check_parameters(**(args | kwargs))
+    with pytest.raises(inputs.HomeworkInputError, match=message):
+        inputs.check_parameters(**(args | kwargs))
 
 
 def test_unwritable_results_dir_is_named(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("")
-    with pytest.raises(hw04_inputs.HomeworkInputError, match="not a writable folder"):
-        hw04_inputs.check_results_dir(blocker / "results")
+    with pytest.raises(inputs.HomeworkInputError, match="not a writable folder"):
+        inputs.check_results_dir(blocker / "results")
 
 
 def bits(estimators):
@@ -125,7 +123,7 @@ def test_a_mismatch_is_reported_and_the_setting_rerun_with_sklearn(
     small_xor, monkeypatch, capsys
 ):
     X, y = small_xor
-    real = batched_sgd.fit_sgd_lockstep
+    real = lockstep.fit_sgd_lockstep
 
     def off_by_one_ulp(estimator, X, y, seeds):
         fits, warned = real(estimator, X, y, seeds)
@@ -133,7 +131,7 @@ def test_a_mismatch_is_reported_and_the_setting_rerun_with_sklearn(
             clf.coefs_[0][0, 0] = np.nextafter(clf.coefs_[0][0, 0], np.inf)
         return fits, warned
 
-    monkeypatch.setattr(batched_sgd, "fit_sgd_lockstep", off_by_one_ulp)
+    monkeypatch.setattr(lockstep, "fit_sgd_lockstep", off_by_one_ulp)
     est = settings()["sgd-relu"]
     fits = fit(est, X, y, [0, 1], n_jobs=1)
     out = capsys.readouterr().out
@@ -151,14 +149,14 @@ def test_an_unverified_sklearn_release_is_declined_before_training(
 ):
     X, y = small_xor
     monkeypatch.setattr(
-        batched_sgd.sklearn_compat, "ENGINE_VERIFIED", {(0, 1)}, raising=True
+        lockstep.sklearn_compat, "ENGINE_VERIFIED", {(0, 1)}, raising=True
     )
 
     def no_lockstep(*args):
         raise AssertionError("the lockstep engine must not run")
 
-    monkeypatch.setattr(batched_sgd, "fit_sgd_lockstep", no_lockstep)
-    with pytest.warns(batched_sgd.EngineFallbackWarning, match="verified bit for bit"):
+    monkeypatch.setattr(lockstep, "fit_sgd_lockstep", no_lockstep)
+    with pytest.warns(lockstep.EngineFallbackWarning, match="verified bit for bit"):
         fits = fit(settings()["sgd-relu"], X, y, [0], n_jobs=1)
     assert fits.engine == "sklearn"
 
@@ -184,7 +182,7 @@ class Trainings:
 def cached(tmp_path, small_xor, monkeypatch):
     """A cache holding one SGD setting's runs, and a counter of fresh trainings."""
     X, y = small_xor
-    memory = training.open_cache(tmp_path / "cache")
+    memory = cache.open_cache(tmp_path / "cache")
     est = settings()["sgd-logistic"].set_params(max_iter=10)
     first = fit(est, X, y, [0, 1], n_jobs=1, memory=memory)
     assert first.n_from_cache == 0
@@ -227,27 +225,28 @@ def test_library_versions_and_sources_are_in_the_key(
     cached, small_xor, monkeypatch, what
 ):
     memory, est, _, trainings = cached
-    real = training.environment_key()
+    real = cache.environment_key()
     monkeypatch.setattr(
-        training, "environment_key", lambda: real | {what: f"{real[what]}+1"}
+        cache, "environment_key", lambda: real | {what: f"{real[what]}+1"}
     )
     assert fit(est, *small_xor, [0, 1], n_jobs=1, memory=memory).n_from_cache == 0
     assert trainings.count > 0
 
 
 def test_the_source_digest_covers_the_code_that_trains():
-    assert set(training._SOURCES) == {
+    assert {p.name for p in cache.SOURCES} == {
         "training.py",
-        "batched_sgd.py",
-        "sgd_kernels.py",
+        "lockstep.py",
+        "kernels.py",
         "MLPClassifierWithSolverLBFGS.py",
         "sklearn_compat.py",
     }
+    assert all(p.is_file() for p in cache.SOURCES)
 
 
 def test_clear_empties_the_cache(cached, small_xor, tmp_path):
     memory, est, _, trainings = cached
-    cleared = training.open_cache(tmp_path / "cache", clear=True)
+    cleared = cache.open_cache(tmp_path / "cache", clear=True)
     assert fit(est, *small_xor, [0, 1], n_jobs=1, memory=cleared).n_from_cache == 0
     assert trainings.count > 0
 
@@ -255,7 +254,7 @@ def test_clear_empties_the_cache(cached, small_xor, tmp_path):
 def test_no_cache_trains_every_time(small_xor, monkeypatch):
     trainings = Trainings(monkeypatch)
     est = settings()["sgd-relu"].set_params(max_iter=5)
-    fit(est, *small_xor, [0], n_jobs=1, memory=training.open_cache(None))
+    fit(est, *small_xor, [0], n_jobs=1, memory=cache.open_cache(None))
     fit(est, *small_xor, [0], n_jobs=1, memory=None)
     assert trainings.count == 2
 

@@ -229,7 +229,7 @@ def test_setup_leaves_jupyterlab_and_the_exporters_ready(tmp_path):
     # README's first command, in the environment it made (HW04_NO_VENV: no rebuild).
     env = {**os.environ, "HW04_NO_VENV": "1"}
     result = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "setup"],
+        [sys.executable, str(ROOT / "make_homework.py"), "setup"],
         capture_output=True, text=True, env=env, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

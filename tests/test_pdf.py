@@ -10,9 +10,9 @@ import nbformat
 import pytest
 from pypdf import PdfReader
 
-import build
-import hw04_export
 from conftest import JUPYTER, ROOT
+from hw04 import export
+from hw04.export import upload
 
 HEADINGS = [f"{p}({q})" for p, qs in
             (("1", "ab"), ("2", "ab"), ("3", "abc"), ("4", "abc"), ("5", "abc"))
@@ -30,7 +30,7 @@ def squash(text):
 
 @pytest.fixture(scope="session")
 def typst_pdf(executed):
-    pdf, _ = build.export_pdf(executed, executed.parent / "typst")
+    pdf, _ = upload.export_pdf(executed, executed.parent / "typst")
     return pdf
 
 
@@ -127,14 +127,14 @@ def test_latex_route(executed):
         if os.environ.get("CI"):
             pytest.fail("CI must install xelatex (see .ci/run)")
         pytest.skip("xelatex is not installed here")
-    pdf, _ = build.export_pdf(executed, executed.parent / "latex", "latexpdf")
+    pdf, _ = upload.export_pdf(executed, executed.parent / "latex", "latexpdf")
     check_pdf(pdf, executed, 12, 45)
 
 
 def test_latex_route_names_what_to_install_when_xelatex_is_missing(tmp_path):
     env = {**os.environ, "PATH": str(tmp_path), "HW04_NO_VENV": "1"}
     result = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "pdf", "--latex", "--out",
+        [sys.executable, str(ROOT / "make_homework.py"), "pdf", "--latex", "--out",
          str(tmp_path / "out")],
         capture_output=True, text=True, env=env, timeout=60,
     )  # fmt: skip
@@ -179,7 +179,7 @@ def unready_notebook(folder):
 
 def test_export_warns_one_line_per_problem_before_upload(tmp_path):
     path = unready_notebook(tmp_path)
-    found = hw04_export.gradescope_warnings(nbformat.read(path, 4), tmp_path)
+    found = export.gradescope_warnings(nbformat.read(path, 4), tmp_path)
     assert len(found) == 4
     assert "Your Name" in found[0]
     assert "COLLABORATORS.txt is still the blank template" in found[1]
@@ -206,14 +206,14 @@ def test_a_filled_in_notebook_raises_no_warning(tmp_path):
     filled = (tmp_path / "COLLABORATORS.txt").read_text()
     filled = filled.replace("Name:", "Name: Ada Lovelace", 1)
     (tmp_path / "COLLABORATORS.txt").write_text(filled)
-    assert hw04_export.gradescope_warnings(nb, tmp_path) == []
+    assert export.gradescope_warnings(nb, tmp_path) == []
 
 
 def test_upload_gathers_the_pdf_notebook_and_collaborators(executed, tmp_path):
     out = tmp_path / "upload"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "upload", str(executed), "--out",
-         str(out)],
+        [sys.executable, str(ROOT / "make_homework.py"), "upload", str(executed),
+         "--out", str(out)],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -226,8 +226,8 @@ def test_upload_gathers_the_pdf_notebook_and_collaborators(executed, tmp_path):
     assert "Before uploading: The first cell still says 'Your Name'" in result.stdout
     # The notebook's own folder is refused as the target: nothing is overwritten.
     refused = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "upload", str(executed), "--out",
-         str(executed.parent)],
+        [sys.executable, str(ROOT / "make_homework.py"), "upload", str(executed),
+         "--out", str(executed.parent)],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert refused.returncode != 0 and "Choose an --out" in refused.stderr

@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 
-import batched_sgd
-import sgd_kernels
+from hw04.engine import kernels, lockstep
 
 pytestmark = pytest.mark.skipif(
-    not sgd_kernels.AVAILABLE, reason="numba is not installed: nothing is compiled"
+    not kernels.AVAILABLE, reason="numba is not installed: nothing is compiled"
 )
 
 
@@ -17,7 +16,7 @@ def test_column_sums_are_numpys_sums(n):
     for width in (1, 3):
         d = rng.standard_normal((4, n, width)) * 10.0 ** rng.uniform(-5, 5, (4, n, 1))
         ours = np.empty((4, 1, width))
-        sgd_kernels._column_sums(d, ours)
+        kernels._column_sums(d, ours)
         ref = np.add.reduce(d, axis=1, keepdims=True)
         assert ours.tobytes() == ref.tobytes()
 
@@ -27,8 +26,8 @@ def test_activation_matches_numpy_and_scipy_at_the_edges():
 
     z = np.array([-0.0, 0.0, -1e-300, 1e-300, -800.0, 800.0, np.nan, np.inf, -np.inf])
     z = np.concatenate([z, np.random.default_rng(0).standard_normal(10_000) * 20])
-    relu = np.array([sgd_kernels._activate(v, 1) for v in z])
-    logistic = np.array([sgd_kernels._activate(v, 2) for v in z])
+    relu = np.array([kernels._activate(v, 1) for v in z])
+    logistic = np.array([kernels._activate(v, 2) for v in z])
     assert relu.tobytes() == np.maximum(z, 0).tobytes()
     assert logistic.tobytes() == expit(z).tobytes()
 
@@ -40,10 +39,10 @@ def test_a_product_in_another_order_is_refused(monkeypatch):
         # Products rounded, then added: not a chain of fused multiply-adds.
         np.copyto(out_SBH, (a_SBF[:, :, :, None] * W_SFH[:, None]).sum(axis=2))
 
-    assert sgd_kernels.products_agree([10], 2, 2) in (True, False)
-    monkeypatch.setattr(sgd_kernels, "fused_matmul", plain_products)
-    assert sgd_kernels.products_agree([10], 2, 2) is False
-    assert sgd_kernels.products_agree([10], 2, 8) is False
+    assert kernels.products_agree([10], 2, 2) in (True, False)
+    monkeypatch.setattr(kernels, "fused_matmul", plain_products)
+    assert kernels.products_agree([10], 2, 2) is False
+    assert kernels.products_agree([10], 2, 8) is False
 
 
 def test_the_output_units_products_in_another_order_are_refused(monkeypatch):
@@ -51,7 +50,7 @@ def test_the_output_units_products_in_another_order_are_refused(monkeypatch):
 
     def forward_chained_from_the_first(z_SBH, w_SH1, out_SB1):
         for s, b in np.ndindex(out_SB1.shape[:2]):
-            out_SB1[s, b, 0] = sgd_kernels._fma_chain(z_SBH[s, b], w_SH1[s, :, 0])
+            out_SB1[s, b, 0] = kernels._fma_chain(z_SBH[s, b], w_SH1[s, :, 0])
 
     def backward_in_sequence(z_SBH, e_SB1, out_SH1):
         for s, h in np.ndindex(out_SH1.shape[:2]):
@@ -60,14 +59,14 @@ def test_the_output_units_products_in_another_order_are_refused(monkeypatch):
                 acc += z_SBH[s, b, h] * e_SB1[s, b, 0]
             out_SH1[s, h, 0] = acc
 
-    agreed = sgd_kernels.output_products_agree([10], 2)
+    agreed = kernels.output_products_agree([10], 2)
     with monkeypatch.context() as patch:
-        patch.setattr(sgd_kernels, "output_forward", forward_chained_from_the_first)
-        assert sgd_kernels.output_products_agree([10], 2) is False
+        patch.setattr(kernels, "output_forward", forward_chained_from_the_first)
+        assert kernels.output_products_agree([10], 2) is False
     with monkeypatch.context() as patch:
-        patch.setattr(sgd_kernels, "output_backward", backward_in_sequence)
-        assert sgd_kernels.output_products_agree([10], 2) is False
-    assert sgd_kernels.output_products_agree([10], 2) is agreed
+        patch.setattr(kernels, "output_backward", backward_in_sequence)
+        assert kernels.output_products_agree([10], 2) is False
+    assert kernels.output_products_agree([10], 2) is agreed
 
 
 @pytest.mark.parametrize("steps", ["numpy", "compiled", "fused", "whole"])
@@ -75,58 +74,58 @@ def test_the_engine_says_which_steps_it_ran(small_xor, monkeypatch, steps):
     from sklearn.neural_network import MLPClassifier
 
     X, y = small_xor
-    monkeypatch.setattr(batched_sgd, "STEPS", steps)
+    monkeypatch.setattr(lockstep, "STEPS", steps)
     est = MLPClassifier(hidden_layer_sizes=[2], solver="sgd", batch_size=10)
-    fits, X_NF, Y_N1 = batched_sgd._initialized_clones(est, X, y, [0, 1])
-    lockstep = batched_sgd._Lockstep(fits, np.ascontiguousarray(X_NF), Y_N1)
+    fits, X_NF, Y_N1 = lockstep._initialized_clones(est, X, y, [0, 1])
+    lock = lockstep._Lockstep(fits, np.ascontiguousarray(X_NF), Y_N1)
     expected = steps
-    if steps == "whole" and not sgd_kernels.output_products_agree([10], 2):
+    if steps == "whole" and not kernels.output_products_agree([10], 2):
         expected = "fused"
-    if expected == "fused" and not sgd_kernels.products_agree([10], 2, 2):
+    if expected == "fused" and not kernels.products_agree([10], 2, 2):
         expected = "compiled"
-    assert lockstep.steps == expected
+    assert lock.steps == expected
 
 
 def test_whole_epochs_run_the_homeworks_shape_on_this_machine():
     """On the machine that runs the tests (OpenBLAS, as numpy's wheels ship it)
     the homework's shape gets whole epochs, so they are what the tests check."""
-    assert sgd_kernels.products_agree([10], 2, 2)
-    assert sgd_kernels.output_products_agree([10], 2)
+    assert kernels.products_agree([10], 2, 2)
+    assert kernels.output_products_agree([10], 2)
 
 
 _COVERAGE_SCRIPT = """
 from sklearn.neural_network import MLPClassifier
 
-import batched_sgd
-import hw04_inputs
-import sgd_kernels
+from hw04.engine import lockstep
+from hw04 import inputs
+from hw04.engine import kernels
 
 
 def signatures():
     return {
         name: set(kernel.signatures)
-        for name, kernel in vars(sgd_kernels).items()
+        for name, kernel in vars(kernels).items()
         if hasattr(kernel, "signatures")
     }
 
 
-batched_sgd.compile_kernels()
+lockstep.compile_kernels()
 compiled = signatures()
-X, y, _, _ = hw04_inputs.load_xor_data()
+X, y, _, _ = inputs.load_xor_data()
 for units, n_seeds in ((2, 5), (2, 1), (8, 3)):
     est = MLPClassifier(
         hidden_layer_sizes=[units], activation="logistic", solver="sgd",
         batch_size=10, max_iter=3, learning_rate="adaptive",
         learning_rate_init=0.1, momentum=0.0,
     )
-    batched_sgd.fit_sgd_lockstep(est, X, y, list(range(n_seeds)))
+    lockstep.fit_sgd_lockstep(est, X, y, list(range(n_seeds)))
 new = {k: v - compiled[k] for k, v in signatures().items() if v - compiled[k]}
 print(new or "none")
 """
 
 
 def test_compile_kernels_covers_what_the_homeworks_runs_need():
-    """After ``compile_kernels`` (which build.py runs once, at install), runs of
+    """After ``compile_kernels`` (which make_homework.py runs once, at install), runs of
     the homework's shapes need no signature it did not compile and cache. In a
     fresh process, so that no other test's compiling hides a gap."""
     import subprocess

@@ -14,10 +14,9 @@ import numpy as np
 import pytest
 import sklearn
 
-import batched_sgd
-import sklearn_compat
-import training
 from conftest import ROOT, homework_settings
+from hw04 import sklearn_compat, training
+from hw04.engine import lockstep
 
 
 @pytest.mark.parametrize("version", ["1.2.2", "1.10.0", "2.0.1"])
@@ -43,8 +42,8 @@ def test_the_engine_runs_only_where_it_was_verified(small_xor, monkeypatch):
     def no_lockstep(*args):
         raise AssertionError("the lockstep engine must not train")
 
-    monkeypatch.setattr(batched_sgd, "_Lockstep", no_lockstep)
-    with pytest.warns(batched_sgd.EngineFallbackWarning, match=sklearn.__version__):
+    monkeypatch.setattr(lockstep, "_Lockstep", no_lockstep)
+    with pytest.warns(lockstep.EngineFallbackWarning, match=sklearn.__version__):
         fits = training.fit_seeds(est, X, y, [0, 1], n_jobs=1, progress=False)
     assert fits.engine == "sklearn" and "verified bit for bit" in reason
     ref = est.set_params(random_state=1).fit(X, y)
@@ -55,7 +54,7 @@ def test_the_engine_runs_only_where_it_was_verified(small_xor, monkeypatch):
     os.environ.get("HW04_OLDEST") == "1", reason="already the oldest environment"
 )
 def test_wrapper_and_engine_tests_pass_on_the_oldest_supported_release():
-    import build
+    import make_homework as build
 
     python = build.oldest_environment()
     result = subprocess.run(

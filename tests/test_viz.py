@@ -121,7 +121,7 @@ def test_loss_curves_one_line_per_run_one_panel_per_setting():
 def test_success_rates_plot_draws_each_setting_with_its_wilson_interval():
     import pandas as pd
 
-    import hw04_stats
+    from hw04 import stats
 
     runs = pd.DataFrame(
         {
@@ -133,7 +133,7 @@ def test_success_rates_plot_draws_each_setting_with_its_wilson_interval():
     ax = viz.plot_success_rates(runs, reference={"a": 0.25})
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert texts == ["a", "b", "main runs"]
-    low, high = hw04_stats.wilson_interval(1, 4)
+    low, high = stats.wilson_interval(1, 4)
     spans = {
         (round(np.nanmin(line.get_ydata()), 6), round(np.nanmax(line.get_ydata()), 6))
         for line in ax.get_lines()

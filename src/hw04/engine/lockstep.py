@@ -14,7 +14,7 @@ sklearn does, in the same order:
   previous epoch's order, as ``sklearn.utils.shuffle`` does;
 * every product is a stacked ``np.matmul`` over C-contiguous ``(n, m)`` blocks,
   which calls the same BLAS kernel per block as sklearn's ``a @ b`` on one seed
-  (or, where :mod:`sgd_kernels` has checked that it gives the same bits on this
+  (or, where :mod:`hw04.engine.kernels` has checked that it gives the same bits on this
   machine, a compiled chain of fused multiply-adds); reductions run over the
   same contiguous axis, so numpy sums in the same order;
 * the loss of each minibatch is computed from the weights before its update and
@@ -26,7 +26,7 @@ refits one run of every setting it trains with sklearn's own ``fit`` and
 compares the bits, and trains the setting with sklearn's ``fit`` on any
 difference.
 
-A minibatch runs as compiled steps (:mod:`sgd_kernels`, with numba) where it
+A minibatch runs as compiled steps (:mod:`hw04.engine.kernels`, with numba) where it
 can, else as numpy calls; :data:`STEPS` says which are allowed.
 
 Options this engine does not cover (``early_stopping``, ``warm_start``,
@@ -45,8 +45,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils import check_random_state, gen_batches
 
-import sgd_kernels
-import sklearn_compat
+from hw04 import sklearn_compat
+from hw04.engine import kernels
 
 
 class EngineFallbackWarning(UserWarning):
@@ -162,11 +162,11 @@ def compile_kernels():
     Trains a few epochs of tiny problems in each shape the notebook uses (two
     hidden units: whole epochs; four: fused steps), with groups of several
     seeds and of one, so that numba writes its cache for every signature they
-    need. ``build.py`` calls this once after installing the packages, so that
+    need. ``make_homework.py`` calls this once after installing the packages, so that
     the first run of the notebook does not spend its first seconds compiling.
     Does nothing without numba.
     """
-    if not sgd_kernels.AVAILABLE:
+    if not kernels.AVAILABLE:
         return
     rng = np.random.RandomState(0)
     X = rng.randn(40, 2)
@@ -325,14 +325,14 @@ class _Lockstep:
         ref = self.fits[0]
         if (
             STEPS == "numpy"
-            or not sgd_kernels.AVAILABLE
-            or ref.activation not in sgd_kernels.ACTIVATION_CODES
+            or not kernels.AVAILABLE
+            or ref.activation not in kernels.ACTIVATION_CODES
         ):
             return "numpy"
         (n_in, n_hidden), *rest = self.shapes
         if STEPS in ("whole", "fused") and [s[1] for s in rest] == [1]:
-            if sgd_kernels.products_agree(self.sizes_K, n_in, n_hidden):
-                whole = sgd_kernels.output_products_agree(self.sizes_K, n_hidden)
+            if kernels.products_agree(self.sizes_K, n_in, n_hidden):
+                whole = kernels.output_products_agree(self.sizes_K, n_hidden)
                 return "whole" if STEPS == "whole" and whole else "fused"
         return "compiled"
 
@@ -502,12 +502,12 @@ def _squared_norms(history):
 
 
 class _CompiledSteps:
-    """An epoch's minibatches and losses in :mod:`sgd_kernels`' compiled steps."""
+    """An epoch's minibatches and losses in the compiled steps of :mod:`.kernels`."""
 
     def __init__(self, lock):
         self.lock = lock
         ref = lock.fits[0]
-        self.code = sgd_kernels.ACTIVATION_CODES[ref.activation]
+        self.code = kernels.ACTIVATION_CODES[ref.activation]
         self.alpha = float(ref.alpha)
         self.momentum = float(ref.momentum)
         self.nesterov = bool(ref.nesterovs_momentum)
@@ -538,30 +538,28 @@ class _CompiledSteps:
             acts_T = [X_T_SFN[:, :, sl], *zs_T]
             for i in range(L - 1):
                 if fused:  # (one hidden layer, one output)
-                    sgd_kernels.hidden_forward(
+                    kernels.hidden_forward(
                         acts[i], coefs[i], inters[i], acts[i + 1], code
                     )
                 else:
                     np.matmul(acts[i], coefs[i], out=acts[i + 1])
-                    sgd_kernels.bias_activation(acts[i + 1], inters[i], code)
+                    kernels.bias_activation(acts[i + 1], inters[i], code)
             np.matmul(acts[L - 1], coefs[L - 1], out=acts[L])
-            sgd_kernels.output_error(
+            kernels.output_error(
                 acts[L], inters[L - 1], Y_SN1[:, sl], ds[L - 1], ginters[L - 1]
             )
             for i in range(L - 1, -1, -1):
                 np.matmul(acts_T[i], ds[i], out=gcoefs[i])
                 if fused:  # the hidden layer's gradients, its product included
-                    sgd_kernels.hidden_backward(
+                    kernels.hidden_backward(
                         acts[0], acts[1], ds[1], coefs[1], ds[0], gcoefs[0],
                         ginters[0], code,
                     )  # fmt: skip
                     break
                 if i > 0:
                     np.matmul(ds[i], coefs_T[i], out=ds[i - 1])
-                    sgd_kernels.derivative_sums(
-                        acts[i], ds[i - 1], ginters[i - 1], code
-                    )
-            sgd_kernels.sgd_update(
+                    kernels.derivative_sums(acts[i], ds[i - 1], ginters[i - 1], code)
+            kernels.sgd_update(
                 params_SP, grad_SP, velocity_SP, lock.lr_S, hist, lock.coef_bounds,
                 k, self.alpha, n_b, self.momentum, self.nesterov,
             )  # fmt: skip
@@ -573,7 +571,7 @@ class _CompiledSteps:
         (W, w), (b, c) = lock.views(lock.params_SP)
         (gW, gw), (gb, gc) = lock.views(grad_SP)
         S, n_b, H = len(lock.active), int(lock.sizes_K.max()), lock.shapes[0][1]
-        sgd_kernels.whole_epoch(
+        kernels.whole_epoch(
             X_SNF, Y_SN1, prob_SN1, W, b, w, c, gW, gb, gw, gc, lock.params_SP,
             grad_SP, lock.velocity_SP, lock.lr_S, hist, lock.coef_bounds,
             lock.starts, np.empty((S, n_b, H)), np.empty((S, n_b, H)),
@@ -584,7 +582,7 @@ class _CompiledSteps:
     def epoch_losses(self, prob_SN1, Y_SN1, l2_SK):
         """Each seed's epoch loss, summed batch by batch as sklearn does."""
         loss_S = np.empty(prob_SN1.shape[0])
-        sgd_kernels.epoch_losses(
+        kernels.epoch_losses(
             prob_SN1, Y_SN1, l2_SK, self.lock.sizes_K, self.alpha, loss_S
         )
         return loss_S

@@ -1,7 +1,7 @@
 """Time the homework's sweep and whole notebook, against baselines of the same run.
 
-    python3 build.py bench                       # the full one (about six minutes)
-    python3 build.py bench --seeds 4 --repeat 1  # a quicker, rougher one
+    python3 make_homework.py bench                  # the full one (about six minutes)
+    python3 make_homework.py bench --seeds 4 --repeat 1  # quicker, rougher
 
 Every figure is measured in this run on this machine (ours as the median of
 ``--repeat`` runs, 3 by default, with the fastest and slowest), and printed with
@@ -27,31 +27,13 @@ import time
 import warnings
 from pathlib import Path
 
-import nbformat
 from joblib import cpu_count
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-import batched_sgd
-import hw04_inputs
-import training
-
-ROOT = Path(__file__).resolve().parent
-
-
-def homework_settings():
-    """The four settings, read from the notebook's own settings cell."""
-    nb = nbformat.read(ROOT / "hw04.ipynb", as_version=4)
-    cell = next(
-        c for c in nb.cells if c.cell_type == "code" and "settings = {" in c.source
-    )
-    namespace = {}
-    exec(
-        "from sklearn.neural_network import MLPClassifier\n"
-        "from MLPClassifierWithSolverLBFGS import MLPClassifierLBFGS\n" + cell.source,
-        namespace,
-    )
-    return namespace["settings"]
+from hw04 import inputs, training
+from hw04.engine import lockstep
+from hw04.notebook import execute_notebook, homework_settings
 
 
 def sequential_sweep(settings, X, y, seeds):
@@ -82,7 +64,7 @@ def n_differing(ours, theirs):
     n = 0
     for clf, ref in zip(ours, theirs, strict=True):
         if clf.solver == "sgd":
-            n += bool(batched_sgd.differences(clf, ref))
+            n += bool(lockstep.differences(clf, ref))
         else:
             fitted = (clf.coefs_, clf.intercepts_, clf.loss_curve_, clf.n_iter_)
             again = (ref.coefs_, ref.intercepts_, ref.loss_curve_, ref.n_iter_)
@@ -91,12 +73,10 @@ def n_differing(ours, theirs):
 
 
 def notebook_seconds(parameters):
-    """Wall time of executing the notebook as ``python3 build.py`` does (papermill,
-    a fresh kernel), into ``parameters["results_dir"]``."""
-    import build
-
+    """Wall time of executing the notebook as ``python3 make_homework.py`` does
+    (papermill, a fresh kernel), into ``parameters["results_dir"]``."""
     start = time.perf_counter()
-    build.execute_notebook(Path(parameters["results_dir"]), parameters, progress=False)
+    execute_notebook(Path(parameters["results_dir"]), parameters, progress=False)
     return time.perf_counter() - start
 
 
@@ -108,7 +88,7 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     seeds = list(range(args.seeds))
-    X, y, _, _ = hw04_inputs.load_xor_data()
+    X, y, _, _ = inputs.load_xor_data()
     settings = homework_settings()
     n_fits = len(seeds) * len(settings)
     print(f"{n_fits} fits ({len(seeds)} seeds x 4 settings) on {cpu_count()} cores\n")

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-import sklearn_compat
+from hw04 import sklearn_compat
 
 # A run *solves* its training set when its training error is at most the XOR
 # rule's own error on those points (sign of x1 * x2) plus this slack. Runs stuck on

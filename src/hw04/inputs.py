@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
+from hw04 import HOMEWORK_DIR
+
 DATA_FILES = {
     "x_train.csv": "x1,x2",
     "y_train.csv": "y",
@@ -31,9 +32,9 @@ class HomeworkInputError(ValueError):
 
 
 def resolve(path):
-    """Return ``path`` as an absolute Path; a relative one is taken from this folder."""
+    """``path`` as an absolute Path; a relative one is from the homework's folder."""
     path = Path(path).expanduser()
-    return path if path.is_absolute() else HERE / path
+    return path if path.is_absolute() else HOMEWORK_DIR / path
 
 
 def load_xor_data(data_dir="data_xor"):
@@ -43,7 +44,7 @@ def load_xor_data(data_dir="data_xor"):
     ----------
     data_dir : str or Path, default='data_xor'
         Folder holding x_train.csv, y_train.csv, x_test.csv and y_test.csv; a
-        relative path is taken from the folder of this module.
+        relative path is taken from the homework's folder.
 
     Returns
     -------

@@ -183,8 +183,8 @@ class EffectiveParameters(Preprocessor):
 # ------------------------------------------------------------------- exporters
 
 _SHARED_PREPROCESSORS = [
-    "hw04_export.GradescopeChecks",
-    "hw04_export.EffectiveParameters",
+    "hw04.export.GradescopeChecks",
+    "hw04.export.EffectiveParameters",
     *Exporter.default_preprocessors.default(),
 ]
 _SHARED_CONFIG = {

@@ -1,6 +1,6 @@
 """Compiled steps of one SGD minibatch, for all seeds at once, in sklearn's bits.
 
-The lockstep engine in :mod:`batched_sgd` can run a minibatch as some twenty
+The lockstep engine in :mod:`hw04.engine.lockstep` can run a minibatch as some twenty
 numpy calls on tiny ``(n_seeds, batch, width)`` arrays; most of that time is
 spent entering and leaving numpy. numba compiles the steps here into loops over
 the seeds, so that a minibatch costs a handful of calls (or an epoch one):

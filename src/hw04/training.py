@@ -5,8 +5,8 @@ estimators of ``[clone(est).set_params(random_state=s).fit(X, y) for s in seeds]
 bit for bit, and takes care of what a cell should not show:
 
 * the work, spread over joblib's processes (or any joblib backend, such as a Dask
-  cluster): the lockstep engine of :mod:`batched_sgd` for SGD, one group of seeds per
-  worker, and sklearn's own ``fit`` in chunks of seeds for everything else;
+  cluster): the lockstep engine of :mod:`hw04.engine.lockstep` for SGD, one group of
+  seeds per worker, and sklearn's own ``fit`` in chunks of seeds for everything else;
 * the exactness check: one run of every SGD setting refitted by sklearn's ``fit``
   and compared bit for bit, and the setting trained again by ``fit`` on any
   difference;
@@ -15,23 +15,21 @@ bit for bit, and takes care of what a cell should not show:
 * a progress bar that leaves one summary line.
 """
 
-import hashlib
 import pickle
 import time
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from joblib import Memory, Parallel, delayed, effective_n_jobs
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
-import batched_sgd
-import sgd_kernels
-from batched_sgd import EngineFallbackWarning
-from progress_line import ProgressLine
+from hw04 import cache
+from hw04.engine import lockstep
+from hw04.engine.lockstep import EngineFallbackWarning
+from hw04.progress import ProgressLine
 
 
 @dataclass(frozen=True)
@@ -90,7 +88,7 @@ def fit_seeds(
     bit for bit. With ``engine='sklearn'`` that very list comprehension runs,
     in chunks of seeds over ``n_jobs`` processes (joblib). With
     ``engine='batched'`` an SGD ``MLPClassifier`` trains all its seeds in
-    lockstep (:func:`batched_sgd.fit_sgd_lockstep`), one group per worker; if
+    lockstep (:func:`lockstep.fit_sgd_lockstep`), one group per worker; if
     ``check``, the first group's worker then refits its run with the fewest
     epochs with sklearn's ``fit`` and compares the bits (the other groups, a
     little larger, still train meanwhile), and on any difference the setting is
@@ -108,7 +106,7 @@ def fit_seeds(
     n_jobs : int, default=-1
         Worker processes; the results do not depend on it.
     memory : joblib.Memory or None, default=None
-        Cache of fitted runs (see :func:`open_cache`); None trains every time.
+        Cache of fitted runs (:func:`hw04.cache.open_cache`); None trains every time.
     check : bool, default=True
         Run the exactness check on freshly trained batched settings.
     label : str, optional
@@ -122,7 +120,7 @@ def fit_seeds(
     """
     seeds = [int(s) for s in seeds]
     label = label or f"{estimator.solver}-{estimator.activation}"
-    reason = batched_sgd.unsupported_reason(estimator, y, X)
+    reason = lockstep.unsupported_reason(estimator, y, X)
     batched = engine == "batched" and reason is None
     if engine == "batched" and reason and type(estimator) is MLPClassifier:
         warnings.warn(
@@ -131,7 +129,7 @@ def fit_seeds(
             stacklevel=2,
         )
     args = (estimator, X, y, seeds, "batched" if batched else "sklearn", check)
-    key = {"environment": environment_key()}
+    key = {"environment": cache.environment_key()}
     train = _train if memory is None else memory.cache(_train, ignore=_NOT_IN_KEY)
     cached = memory is not None and train.check_call_in_cache(*args, **key)
     bar = ProgressLine(label, len(seeds), show=progress, bar=not cached)
@@ -246,7 +244,7 @@ def _fit_chunk(estimator, X, y, seeds, engine, check=False):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         if engine == "batched":
-            fits, _ = batched_sgd.fit_sgd_lockstep(estimator, X, y, seeds)
+            fits, _ = lockstep.fit_sgd_lockstep(estimator, X, y, seeds)
         else:
             fits = [
                 clone(estimator).set_params(random_state=s).fit(X, y) for s in seeds
@@ -259,52 +257,8 @@ def _fit_chunk(estimator, X, y, seeds, engine, check=False):
 def exactness_check(estimator, X, y, seeds, fits):
     """Refit the run with the fewest epochs by sklearn's ``fit``; compare the bits."""
     shortest = min(range(len(seeds)), key=lambda i: fits[i].n_iter_)
-    reference, _ = batched_sgd.fit_with_sklearn(estimator, X, y, seeds[shortest])
-    differs = batched_sgd.differences(fits[shortest], reference)
+    reference, _ = lockstep.fit_with_sklearn(estimator, X, y, seeds[shortest])
+    differs = lockstep.differences(fits[shortest], reference)
     return ExactnessCheck(
         seeds[shortest], int(fits[shortest].n_iter_), not differs, ", ".join(differs)
     )
-
-
-# The cache's key covers, besides the call's own arguments, what decides a run
-# but is not an argument: the library versions and the source of the code that
-# trains (this module, the engine and its kernels, the L-BFGS wrapper, the
-# compatibility layer).
-_SOURCES = (
-    "training.py",
-    "batched_sgd.py",
-    "sgd_kernels.py",
-    "MLPClassifierWithSolverLBFGS.py",
-    "sklearn_compat.py",
-)
-
-
-def environment_key():
-    """Versions of numpy, scipy, scikit-learn and numba, and a digest of the sources."""
-    import scipy
-    import sklearn
-
-    here = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for name in _SOURCES:
-        digest.update((here / name).read_bytes())
-    return {
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "scikit-learn": sklearn.__version__,
-        "numba": sgd_kernels.numba.__version__ if sgd_kernels.AVAILABLE else None,
-        "sources": digest.hexdigest(),
-    }
-
-
-def open_cache(cache_dir, clear=False):
-    """A ``joblib.Memory`` for fitted runs in ``cache_dir`` (None: no cache).
-
-    ``clear=True`` empties it first.
-    """
-    if cache_dir is None:
-        return None
-    memory = Memory(Path(cache_dir), verbose=0)
-    if clear:
-        memory.clear(warn=False)
-    return memory

@@ -23,7 +23,7 @@ from sklearn.utils.optimize import _check_optimize_result  # noqa: F401
 
 SUPPORTED = ((1, 3), (1, 9))  # oldest and newest (major, minor) tested here
 # The batched engine reproduces sklearn's SGD bit for bit on these releases
-# only; on any other it declines before training (see batched_sgd).
+# only; on any other it declines before training (see hw04.engine.lockstep).
 ENGINE_VERIFIED = {(1, 9)}
 
 

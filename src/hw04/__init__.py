@@ -1,0 +1,23 @@
+"""The machinery behind the homework notebook ``hw04.ipynb``, one job per module.
+
+* :mod:`hw04.inputs`: loading and checking the data folder and the parameters;
+* :mod:`hw04.stats`: the rules for reading a run (solved, converged, what it
+  predicts) and the small statistics the answers rest on;
+* :mod:`hw04.training`: ``fit_seeds``, one call per setting (processes, the
+  exactness check, the progress line);
+* :mod:`hw04.cache`: the on-disk cache of fitted runs;
+* :mod:`hw04.blas`: the BLAS kernel every route runs with, and the fingerprint;
+* :mod:`hw04.engine`: the exact lockstep SGD engine and its compiled kernels;
+* :mod:`hw04.export`: the PDF exporters of nbconvert and JupyterLab;
+* :mod:`hw04.notebook`: executing the notebook (papermill) and reading it;
+* :mod:`hw04.sklearn_compat`: every private scikit-learn name used;
+* :mod:`hw04.progress`: a progress bar that leaves one line.
+
+The set-up installs this package editable from the homework's folder (a src
+layout), so :data:`HOMEWORK_DIR` is that folder.
+"""
+
+from pathlib import Path
+
+# The folder that holds hw04.ipynb, the course modules and data_xor/.
+HOMEWORK_DIR = Path(__file__).resolve().parents[2]

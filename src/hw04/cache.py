@@ -1,0 +1,59 @@
+"""The on-disk cache of fitted runs: joblib's ``Memory``, keyed by all that decides
+a run.
+
+:func:`hw04.training.fit_seeds` caches each setting's runs under the call's own
+arguments (data, estimator, seeds, engine) and :func:`environment_key`.
+"""
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from joblib import Memory
+
+from hw04 import HOMEWORK_DIR
+
+# The cache's key covers, besides the call's own arguments, what decides a run
+# but is not an argument: the library versions and the source of the code that
+# trains (the training module, the engine and its kernels, the L-BFGS wrapper,
+# the compatibility layer).
+_PACKAGE = Path(__file__).resolve().parent
+SOURCES = (
+    _PACKAGE / "training.py",
+    _PACKAGE / "engine" / "lockstep.py",
+    _PACKAGE / "engine" / "kernels.py",
+    _PACKAGE / "sklearn_compat.py",
+    HOMEWORK_DIR / "MLPClassifierWithSolverLBFGS.py",
+)
+
+
+def environment_key():
+    """Versions of numpy, scipy, scikit-learn and numba, and a digest of the sources."""
+    import scipy
+    import sklearn
+
+    from hw04.engine import kernels
+
+    digest = hashlib.sha256()
+    for path in SOURCES:
+        digest.update(path.read_bytes())
+    return {
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "numba": kernels.numba.__version__ if kernels.AVAILABLE else None,
+        "sources": digest.hexdigest(),
+    }
+
+
+def open_cache(cache_dir, clear=False):
+    """A ``joblib.Memory`` for fitted runs in ``cache_dir`` (None: no cache).
+
+    ``clear=True`` empties it first.
+    """
+    if cache_dir is None:
+        return None
+    memory = Memory(Path(cache_dir), verbose=0)
+    if clear:
+        memory.clear(warn=False)
+    return memory

@@ -1,0 +1,54 @@
+"""Writing the PDF with one of the exporters, and gathering what is uploaded."""
+
+import shutil
+from pathlib import Path
+
+LATEX_INSTALL_HELP = """\
+The LaTeX route needs {missing} on your PATH. Install it, or drop --latex to use
+the default route, which needs nothing beyond pip:
+  Debian/Ubuntu: sudo apt-get install --no-install-recommends texlive-xetex \\
+                   texlive-fonts-recommended texlive-plain-generic
+  macOS:         brew install --cask mactex-no-gui
+  Windows:       install MiKTeX (miktex.org)"""
+
+
+class MissingTool(RuntimeError):
+    """A tool the chosen route needs is not installed; the message says how."""
+
+
+def check_latex_tools():
+    """Raise :class:`MissingTool` when xelatex is missing (before anything slow)."""
+    if not shutil.which("xelatex"):
+        raise MissingTool(LATEX_INSTALL_HELP.format(missing="xelatex"))
+
+
+def export_pdf(notebook, out_dir, exporter_name="typstpdf"):
+    """Export ``notebook`` to ``out_dir`` with one of this package's exporters.
+
+    The exporters are the ones ``jupyter nbconvert --to`` and JupyterLab's export
+    menu use (found through nbconvert's entry point); nbconvert's ``FilesWriter``
+    writes the PDF. Returns the PDF's path and the warnings a grader would raise.
+    """
+    from nbconvert.exporters import get_exporter
+    from nbconvert.writers import FilesWriter
+
+    exporter = get_exporter(exporter_name)()
+    body, resources = exporter.from_filename(str(notebook))
+    written = FilesWriter(build_directory=str(out_dir)).write(
+        body, resources, notebook_name=Path(notebook).stem
+    )
+    return Path(written), resources.get("gradescope_warnings", [])
+
+
+def gather_for_upload(files, folder):
+    """Copy ``files`` (the notebook, COLLABORATORS.txt) into ``folder``, where the PDF
+    goes, as the course asks for the code upload; return the copies' paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for source in map(Path, files):
+        target = folder / source.name
+        if source.exists() and source.resolve() != target.resolve():
+            shutil.copyfile(source, target)
+        copies.append(target)
+    return copies

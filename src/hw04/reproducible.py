@@ -1,0 +1,149 @@
+"""Same numbers on every machine: one OpenBLAS kernel for every route, and a
+fingerprint of the runs.
+
+NumPy's OpenBLAS picks a matrix-product kernel for the CPU it finds, and each
+kernel rounds the sums of a product its own way, which moves L-BFGS paths. Every
+route of this package (the notebook's kernel from ``.venv``, the command script,
+papermill, the tests and the joblib workers they start) therefore runs with
+OpenBLAS's ``Haswell`` kernel on every x86-64 CPU that can run it (AVX2 and FMA),
+chosen by ``OPENBLAS_CORETYPE`` before NumPy loads. The set-up writes that
+setting into the environment of ``.venv``'s Jupyter kernel; the command script
+sets it for what it starts. ``HW04_BLAS=native`` at set-up keeps the CPU's own
+kernel instead.
+"""
+
+import hashlib
+import os
+import platform
+
+REFERENCE_KERNEL = "Haswell"
+VARIABLE = "OPENBLAS_CORETYPE"
+SWITCH = "HW04_BLAS"  # "native": the CPU's own kernel; anything else: the reference
+KERNEL_NAME = "python3"  # the kernelspec the notebook names, in .venv
+
+
+def cpu_runs_reference():
+    """Whether this CPU can run the reference kernel (x86-64 with AVX2 and FMA)."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    try:  # NumPy's own record of the CPU's features, on every OS
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:
+        return False
+    return bool(features.get("AVX2") and features.get("FMA3"))
+
+
+def wanted_environment(env=None):
+    """The variables a route sets before NumPy loads: ``{VARIABLE: kernel}`` or {}.
+
+    Empty when ``HW04_BLAS=native`` is set or the CPU cannot run the reference;
+    an ``OPENBLAS_CORETYPE`` already in ``env`` is replaced, not kept.
+    """
+    env = os.environ if env is None else env
+    if env.get(SWITCH, "").lower() == "native" or not cpu_runs_reference():
+        return {}
+    return {VARIABLE: REFERENCE_KERNEL}
+
+
+def install_kernelspec(prefix):
+    """Write the ``python3`` kernelspec of ``prefix`` with the chosen BLAS kernel
+    (ipykernel's own installer, marked as ours); return the variables it carries."""
+    import json
+    from pathlib import Path
+
+    from ipykernel.kernelspec import install
+
+    wanted = wanted_environment()
+    folder = Path(
+        install(kernel_name=KERNEL_NAME, display_name="Python 3 (ipykernel)",
+                prefix=str(prefix), env=wanted or None)
+    )  # fmt: skip
+    spec = json.loads((folder / "kernel.json").read_text())
+    spec.setdefault("metadata", {})["hw04"] = {"blas": wanted}
+    # Quiet: the kernel's start-up notices would fill papermill's and the
+    # server's terminal; errors still show.
+    spec["argv"].append("--IPKernelApp.log_level=ERROR")
+    (folder / "kernel.json").write_text(json.dumps(spec, indent=1))
+    return wanted
+
+
+def chosen_environment():
+    """The variables the set-up chose for this environment's routes.
+
+    Those of the ``python3`` kernelspec it wrote into ``sys.prefix``; in an
+    environment without one of ours, the ones :func:`wanted_environment` picks now.
+    """
+    import json
+    import sys
+    from pathlib import Path
+
+    spec = Path(sys.prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    try:
+        written = json.loads((spec / "kernel.json").read_text())
+    except (OSError, ValueError):
+        return wanted_environment()
+    if written.get("metadata", {}).get("hw04") is None:
+        return wanted_environment()
+    return {k: v for k, v in written.get("env", {}).items() if k == VARIABLE}
+
+
+def blas_in_use():
+    """``(library, kernel, version)`` of the BLAS NumPy calls, from threadpoolctl."""
+    import numpy  # noqa: F401 (loads the BLAS that threadpoolctl reports)
+    from threadpoolctl import threadpool_info
+
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not blas:
+        return "unknown", "", ""
+    first = blas[0]
+    return first["internal_api"], first.get("architecture") or "", first["version"]
+
+
+def blas_notice():
+    """One line on the BLAS this kernel runs with, and whether it is the reference.
+
+    Where the run cannot be the reference one (another kernel or BLAS), the line
+    says so and how to fix it where there is a fix.
+    """
+    library, kernel, version = blas_in_use()
+    if library == "openblas" and kernel == REFERENCE_KERNEL:
+        return (
+            f"BLAS: OpenBLAS {version}, {kernel} kernel, the reference: the numbers "
+            "are those of every other machine with these packages."
+        )
+    if library != "openblas":
+        return (
+            f"Note: this kernel's BLAS is {library} {version}, not OpenBLAS, so "
+            "L-BFGS numbers may differ slightly from the reference run's."
+        )
+    if cpu_runs_reference() and os.environ.get(SWITCH, "").lower() != "native":
+        fix = (
+            "start Jupyter from .venv (python3 make_homework.py setup, then "
+            ".venv/bin/jupyter lab) to get the reference numbers"
+        )
+    else:
+        fix = "this CPU cannot run the reference kernel"
+    return (
+        f"Note: OpenBLAS runs its {kernel} kernel here, not {REFERENCE_KERNEL}, so "
+        f"L-BFGS numbers may differ from the reference run's; {fix}."
+    )
+
+
+def fingerprint(runs, ignore=("fit_seconds",)):
+    """One line that tells in a second whether a rerun reproduced a run.
+
+    A short digest of the runs table's CSV (every column but ``ignore``), with
+    the BLAS kernel and the versions of numpy, scipy and scikit-learn.
+    """
+    import numpy
+    import scipy
+    import sklearn
+
+    table = runs.drop(columns=[c for c in ignore if c in runs.columns])
+    csv = table.to_csv(index=False, float_format="%.17g").encode()
+    digest = hashlib.sha256(csv).hexdigest()[:12]
+    library, kernel, _ = blas_in_use()
+    return (
+        f"Fingerprint {digest}: {library} {kernel}, numpy {numpy.__version__}, "
+        f"scipy {scipy.__version__}, scikit-learn {sklearn.__version__}."
+    )
