@@ -20,8 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from hw04.inputs import DATA_FILES
+
 HERE = Path(__file__).resolve().parent
-FILE_NAMES = ("x_train.csv", "y_train.csv", "x_test.csv", "y_test.csv")
+FILE_NAMES = tuple(DATA_FILES)  # x_train, y_train, x_test, y_test
 DEFAULT_SEED = 20190301
 CENTRES_Q2 = np.array([[1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]])
 
@@ -76,12 +78,9 @@ def make_xor_data(
 def csv_texts(x_tr_N2, y_tr_N, x_te_N2, y_te_N):
     """Return the four CSV files' texts, keyed by file name."""
     texts = {}
-    for name, arr, header, fmt in (
-        ("x_train.csv", x_tr_N2, "x1,x2", "%.6f"),
-        ("y_train.csv", y_tr_N, "y", "%d"),
-        ("x_test.csv", x_te_N2, "x1,x2", "%.6f"),
-        ("y_test.csv", y_te_N, "y", "%d"),
-    ):
+    arrays = (x_tr_N2, y_tr_N, x_te_N2, y_te_N)
+    for (name, header), arr in zip(DATA_FILES.items(), arrays, strict=True):
+        fmt = "%d" if header == "y" else "%.6f"
         buf = io.StringIO()
         np.savetxt(buf, arr, fmt=fmt, delimiter=",", header=header, comments="")
         texts[name] = buf.getvalue()

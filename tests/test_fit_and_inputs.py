@@ -1,11 +1,14 @@
 """Parameters, one call per setting (engines, processes, cache), and the rules."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
 
 from conftest import homework_settings
+from hw04.notebook import default_parameters
 from hw04 import cache, inputs, stats, training
 from hw04.engine import lockstep
 
@@ -42,7 +45,7 @@ def test_seed_lists_are_normalised():
 
 def test_check_parameters_returns_a_named_record(tmp_path):
     params = inputs.check_parameters(
-        [0, 1], "data_xor", tmp_path / "out", -1, "batched", True
+        [0, 1], "data_xor", tmp_path / "out", -1, "batched", True, 256, True
     )
     assert (tmp_path / "out").is_dir() and params.results_dir == tmp_path / "out"
     assert params.x_tr_N2.shape == (1000, 2) and params.seeds == [0, 1]
@@ -63,14 +66,7 @@ def test_check_parameters_returns_a_named_record(tmp_path):
     ],
 )
 def test_bad_parameters_say_what_is_wrong(tmp_path, kwargs, message):
-    args = dict(
-        seeds=[0],
-        data_dir="data_xor",
-        results_dir=tmp_path,
-        n_jobs=1,
-        engine="batched",
-        appendix=False,
-    )
+    args = default_parameters() | dict(seeds=[0], results_dir=tmp_path, n_jobs=1)
     with pytest.raises(inputs.HomeworkInputError, match=message):
         inputs.check_parameters(**(args | kwargs))
 
@@ -95,7 +91,7 @@ def bits(estimators):
 
 
 def fit(est, X, y, seeds, **kw):
-    return training.fit_seeds(est, X, y, seeds, progress=False, **kw)
+    return training.fit_seeds(est, X, y, seeds, **{"progress": False} | kw)
 
 
 @pytest.mark.parametrize("name", ["lbfgs-logistic", "sgd-relu", "sgd-logistic"])
@@ -123,15 +119,15 @@ def test_a_mismatch_is_reported_and_the_setting_rerun_with_sklearn(
     small_xor, monkeypatch, capsys
 ):
     X, y = small_xor
-    real = lockstep.fit_sgd_lockstep
+    real = lockstep.fit_and_say_steps
 
     def off_by_one_ulp(estimator, X, y, seeds):
-        fits, warned = real(estimator, X, y, seeds)
+        fits, warned, steps = real(estimator, X, y, seeds)
         for clf in fits:
             clf.coefs_[0][0, 0] = np.nextafter(clf.coefs_[0][0, 0], np.inf)
-        return fits, warned
+        return fits, warned, steps
 
-    monkeypatch.setattr(lockstep, "fit_sgd_lockstep", off_by_one_ulp)
+    monkeypatch.setattr(lockstep, "fit_and_say_steps", off_by_one_ulp)
     est = settings()["sgd-relu"]
     fits = fit(est, X, y, [0, 1], n_jobs=1)
     out = capsys.readouterr().out
@@ -155,7 +151,7 @@ def test_an_unverified_sklearn_release_is_declined_before_training(
     def no_lockstep(*args):
         raise AssertionError("the lockstep engine must not run")
 
-    monkeypatch.setattr(lockstep, "fit_sgd_lockstep", no_lockstep)
+    monkeypatch.setattr(lockstep, "fit_and_say_steps", no_lockstep)
     with pytest.warns(lockstep.EngineFallbackWarning, match="verified bit for bit"):
         fits = fit(settings()["sgd-relu"], X, y, [0], n_jobs=1)
     assert fits.engine == "sklearn"
@@ -301,3 +297,35 @@ def test_success_table_gives_wilson_intervals():
     assert (round(row["ci_low"], 4), round(row["ci_high"], 4)) == (0.1018, 0.4950)
     assert stats.wilson_interval(0, 10)[0] == 0.0
     assert stats.wilson_interval(10, 10)[1] == 1.0
+
+
+def test_an_unreadable_cache_entry_is_trained_again_with_one_line(
+    cached, small_xor, tmp_path, capsys
+):
+    memory, est, first, trainings = cached
+    entries = list((tmp_path / "cache").rglob("output.pkl"))
+    assert entries
+    for entry in entries:  # every entry cut to half its size
+        data = entry.read_bytes()
+        entry.write_bytes(data[: len(data) // 2])
+    capsys.readouterr()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = fit(est, *small_xor, [0, 1], n_jobs=1, memory=memory, progress=True)
+    assert [str(w.message) for w in caught] == []
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "its cache entry could not be read" in out
+    assert again.n_from_cache == 0 and trainings.count > 0
+    assert bits(again.estimators) == bits(first.estimators)
+    # The entry written again reads back: the next call trains nothing.
+    before = trainings.count
+    third = fit(est, *small_xor, [0, 1], n_jobs=1, memory=memory)
+    assert third.n_from_cache == 2 and trainings.count == before
+
+
+def test_progress_bar_only_leaves_no_summary_line(small_xor, capsys):
+    est = settings()["sgd-relu"].set_params(max_iter=3)
+    fit(est, *small_xor, [0], n_jobs=1, progress="bar")
+    assert capsys.readouterr().out == ""
+    fit(est, *small_xor, [0], n_jobs=1, progress=True)
+    assert "sgd-relu: 1 runs in" in capsys.readouterr().out

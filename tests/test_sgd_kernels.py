@@ -96,9 +96,9 @@ def test_whole_epochs_run_the_homeworks_shape_on_this_machine():
 _COVERAGE_SCRIPT = """
 from sklearn.neural_network import MLPClassifier
 
-from hw04.engine import lockstep
 from hw04 import inputs
-from hw04.engine import kernels
+from hw04.engine import kernels, lockstep
+from hw04.notebook import homework_settings
 
 
 def signatures():
@@ -109,7 +109,7 @@ def signatures():
     }
 
 
-lockstep.compile_kernels()
+lockstep.compile_kernels(homework_settings().values())
 compiled = signatures()
 X, y, _, _ = inputs.load_xor_data()
 for units, n_seeds in ((2, 5), (2, 1), (8, 3)):
@@ -125,8 +125,8 @@ print(new or "none")
 
 
 def test_compile_kernels_covers_what_the_homeworks_runs_need():
-    """After ``compile_kernels`` (which make_homework.py runs once, at install), runs of
-    the homework's shapes need no signature it did not compile and cache. In a
+    """After ``compile_kernels`` (which the set-up runs once), runs of the
+    homework's shapes need no signature it did not compile and cache. In a
     fresh process, so that no other test's compiling hides a gap."""
     import subprocess
     import sys

@@ -57,3 +57,30 @@ def open_cache(cache_dir, clear=False):
     if clear:
         memory.clear(warn=False)
     return memory
+
+
+def read(memory, func, args, kwargs, ignore=()):
+    """The cached result of ``func(*args, **kwargs)``, or None.
+
+    Returns ``(result, unreadable)``: ``unreadable`` is True when an entry was
+    there but could not be read (say, a file cut short), so that the caller
+    trains again and says so in a line, instead of joblib's multi-line warning.
+    """
+    if memory is None:
+        return None, False
+    cached = memory.cache(func, ignore=list(ignore))
+    if not cached.check_call_in_cache(*args, **kwargs):
+        return None, False
+    try:
+        return cached.call_and_shelve(*args, **kwargs).get(), False
+    except Exception:  # any failure to read the entry: it is trained again
+        return None, True
+
+
+def store(memory, func, args, kwargs, ignore=()):
+    """Run ``func(*args, **kwargs)``, keep its result in ``memory`` (replacing an
+    unreadable entry) and return it; without a cache, just run it."""
+    if memory is None:
+        return func(*args, **kwargs)
+    output, _ = memory.cache(func, ignore=list(ignore)).call(*args, **kwargs)
+    return output

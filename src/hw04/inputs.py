@@ -205,16 +205,12 @@ class Parameters:
 
 
 def check_parameters(
-    seeds,
-    data_dir,
-    results_dir,
-    n_jobs,
-    engine,
-    appendix=False,
-    appendix_seeds=256,
-    cache=True,
+    seeds, data_dir, results_dir, n_jobs, engine, appendix, appendix_seeds, cache
 ):
     """Check the notebook's parameters and load the data; return a :class:`Parameters`.
+
+    Every parameter is required: their defaults live in the notebook's
+    ``parameters`` cell only (:func:`hw04.notebook.default_parameters` reads them).
 
     Raises
     ------

@@ -128,3 +128,15 @@ def homework_settings(notebook=NOTEBOOK):
     finally:
         sys.path.remove(str(HOMEWORK_DIR))
     return namespace["settings"]
+
+
+def default_parameters(notebook=NOTEBOOK):
+    """The parameters ``{name: value}`` as the notebook's ``parameters`` cell sets
+    them (papermill reads the cell; each value is evaluated on its own)."""
+    import papermill
+
+    found = papermill.inspect_notebook(str(notebook))
+    return {
+        name: eval(p["default"], {"__builtins__": {"list": list, "range": range}})
+        for name, p in found.items()
+    }

@@ -67,6 +67,16 @@ def install_kernelspec(prefix):
     return wanted
 
 
+def kernelspec_file():
+    """Where the set-up writes the ``python3`` kernelspec of this environment."""
+    import sys
+    from pathlib import Path
+
+    return (
+        Path(sys.prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
+    )
+
+
 def chosen_environment():
     """The variables the set-up chose for this environment's routes.
 
@@ -74,12 +84,9 @@ def chosen_environment():
     environment without one of ours, the ones :func:`wanted_environment` picks now.
     """
     import json
-    import sys
-    from pathlib import Path
 
-    spec = Path(sys.prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
     try:
-        written = json.loads((spec / "kernel.json").read_text())
+        written = json.loads(kernelspec_file().read_text())
     except (OSError, ValueError):
         return wanted_environment()
     if written.get("metadata", {}).get("hw04") is None:

@@ -18,6 +18,7 @@ found and the range supported.
 """
 
 import sklearn
+from packaging.version import Version
 from sklearn.neural_network._stochastic_optimizers import SGDOptimizer  # noqa: F401
 from sklearn.utils.optimize import _check_optimize_result  # noqa: F401
 
@@ -29,8 +30,8 @@ ENGINE_VERIFIED = {(1, 9)}
 
 def sklearn_version():
     """The installed scikit-learn as ``(major, minor)``."""
-    major, minor = sklearn.__version__.split(".")[:2]
-    return int(major), int("".join(ch for ch in minor if ch.isdigit()) or 0)
+    release = Version(sklearn.__version__).release
+    return release[0], release[1] if len(release) > 1 else 0
 
 
 def _range_text():

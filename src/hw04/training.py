@@ -28,7 +28,6 @@ from sklearn.neural_network import MLPClassifier
 
 from hw04 import cache
 from hw04.engine import lockstep
-from hw04.engine.lockstep import EngineFallbackWarning
 from hw04.progress import ProgressLine
 
 
@@ -40,6 +39,7 @@ class ExactnessCheck:
     n_iter: int
     identical: bool
     differs: str  # names of the attributes that differ, or ''
+    steps: str  # how the engine ran the checked group (lockstep.fit_and_say_steps)
 
 
 @dataclass(frozen=True)
@@ -111,8 +111,9 @@ def fit_seeds(
         Run the exactness check on freshly trained batched settings.
     label : str, optional
         Name of the setting in the progress bar and its summary line.
-    progress : bool, default=True
-        Show a progress bar while training; it leaves one summary line.
+    progress : bool or 'bar', default=True
+        Show a progress bar while training; it leaves one summary line, except
+        with ``'bar'``, which leaves nothing (for a loop that prints its own).
 
     Returns
     -------
@@ -123,30 +124,29 @@ def fit_seeds(
     reason = lockstep.unsupported_reason(estimator, y, X)
     batched = engine == "batched" and reason is None
     if engine == "batched" and reason and type(estimator) is MLPClassifier:
-        warnings.warn(
-            f"Batched SGD engine: {reason}; {label} is trained by sklearn's own fit.",
-            EngineFallbackWarning,
-            stacklevel=2,
-        )
+        lockstep.warn_fallback(reason)
     args = (estimator, X, y, seeds, "batched" if batched else "sklearn", check)
     key = {"environment": cache.environment_key()}
-    train = _train if memory is None else memory.cache(_train, ignore=_NOT_IN_KEY)
-    cached = memory is not None and train.check_call_in_cache(*args, **key)
-    bar = ProgressLine(label, len(seeds), show=progress, bar=not cached)
+    packed, unreadable = cache.read(memory, _train, args, key, ignore=_NOT_IN_KEY)
+    trained = packed is None
+    bar = ProgressLine(label, len(seeds), show=bool(progress), bar=trained)
     start = time.perf_counter()
-    try:
-        packed = train(*args, **key, n_jobs=n_jobs, on_chunk=bar.update)
-    finally:
-        bar.close()
-    fits = packed.unpack(n_from_cache=len(seeds) if cached else 0)
-    bar.summary(
-        f"{label}: {len(seeds)} runs in {time.perf_counter() - start:.1f} s, "
-        f"{fits.engine} engine" + (", all from the cache" if cached else "") + "."
-    )
+    if trained:
+        try:
+            work = {"n_jobs": n_jobs, "on_chunk": bar.update}
+            packed = cache.store(memory, _train, args, key | work, ignore=_NOT_IN_KEY)
+        finally:
+            bar.close()
+    fits = packed.unpack(n_from_cache=0 if trained else len(seeds))
+    where = "" if trained else ", all from the cache"
+    if unreadable:
+        where = ", trained again: its cache entry could not be read"
+    if progress != "bar":
+        bar.summary(
+            f"{label}: {len(seeds)} runs in {time.perf_counter() - start:.1f} s, "
+            f"{fits.engine} engine{where}."
+        )
     return fits
-
-
-_NOT_IN_KEY = ["n_jobs", "on_chunk"]
 
 
 @dataclass(frozen=True)
@@ -170,6 +170,9 @@ class _PackedFits:
         return SeedFits(
             estimators, self.fit_seconds, self.engine, n_from_cache, self.check
         )
+
+
+_NOT_IN_KEY = ["n_jobs", "on_chunk"]  # how the runs are trained, not what they are
 
 
 def _train(
@@ -243,22 +246,27 @@ def _fit_chunk(estimator, X, y, seeds, engine, check=False):
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        steps = "sklearn"
         if engine == "batched":
-            fits, _ = lockstep.fit_sgd_lockstep(estimator, X, y, seeds)
+            fits, _, steps = lockstep.fit_and_say_steps(estimator, X, y, seeds)
         else:
             fits = [
                 clone(estimator).set_params(random_state=s).fit(X, y) for s in seeds
             ]
     seconds = time.perf_counter() - start
-    outcome = exactness_check(estimator, X, y, seeds, fits) if check else None
+    outcome = exactness_check(estimator, X, y, seeds, fits, steps) if check else None
     return pickle.dumps(fits, protocol=pickle.HIGHEST_PROTOCOL), seconds, outcome
 
 
-def exactness_check(estimator, X, y, seeds, fits):
+def exactness_check(estimator, X, y, seeds, fits, steps):
     """Refit the run with the fewest epochs by sklearn's ``fit``; compare the bits."""
     shortest = min(range(len(seeds)), key=lambda i: fits[i].n_iter_)
     reference, _ = lockstep.fit_with_sklearn(estimator, X, y, seeds[shortest])
     differs = lockstep.differences(fits[shortest], reference)
     return ExactnessCheck(
-        seeds[shortest], int(fits[shortest].n_iter_), not differs, ", ".join(differs)
+        seeds[shortest],
+        int(fits[shortest].n_iter_),
+        not differs,
+        ", ".join(differs),
+        steps,
     )

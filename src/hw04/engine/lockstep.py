@@ -53,6 +53,18 @@ class EngineFallbackWarning(UserWarning):
     """The batched engine cannot train this configuration; sklearn's fit did."""
 
 
+def warn_fallback(reason, stacklevel=3):
+    """Say, once for a caller's call, that sklearn's own fit trains instead.
+
+    ``stacklevel`` 3 names the line that called this function's caller."""
+    warnings.warn(
+        f"Batched SGD engine: {reason}; these runs are trained by sklearn's own fit, "
+        "with the same results, more slowly.",
+        EngineFallbackWarning,
+        stacklevel=stacklevel,
+    )
+
+
 def unsupported_reason(estimator, y=None, X=None):
     """Say why the batched engine cannot train ``estimator``, or return None.
 
@@ -137,46 +149,51 @@ def fit_sgd_lockstep(estimator, X, y, seeds):
     >>> bool(np.array_equal(fits[1].coefs_[0], ref.coefs_[0])), warned
     (True, [True, True])
     """
+    fits, warned, _ = fit_and_say_steps(estimator, X, y, seeds)
+    return fits, warned
+
+
+def fit_and_say_steps(estimator, X, y, seeds):
+    """:func:`fit_sgd_lockstep`, and which steps ran: ``'whole'``, ``'fused'``,
+    ``'compiled'``, ``'numpy'``, or ``'sklearn'`` (its own ``fit``)."""
     seeds = list(seeds)
     sklearn_compat.validate_params(estimator)
     reason = unsupported_reason(estimator, y, X)
     if reason is not None:
-        warnings.warn(
-            f"Batched SGD engine: {reason}; falling back to sklearn's own fit, "
-            "one seed after another.",
-            EngineFallbackWarning,
-            stacklevel=2,
-        )
+        warn_fallback(reason, stacklevel=4)  # the caller of fit_sgd_lockstep
         fitted = [fit_with_sklearn(estimator, X, y, seed) for seed in seeds]
-        return [clf for clf, _ in fitted], [warned for _, warned in fitted]
+        return [clf for clf, _ in fitted], [warned for _, warned in fitted], "sklearn"
     if not seeds:
-        return [], []
+        return [], [], "none"
     fits, X_NF, Y_N1 = _initialized_clones(estimator, X, y, seeds)
-    warned = _Lockstep(fits, np.ascontiguousarray(X_NF), Y_N1).run()
-    return fits, warned
+    lock = _Lockstep(fits, np.ascontiguousarray(X_NF), Y_N1)
+    return fits, lock.run(), lock.steps
 
 
-def compile_kernels():
-    """Have numba compile (and cache) the kernels the homework's runs use.
+def compile_kernels(estimators, wider=(4,)):
+    """Have numba compile (and cache) the kernels that ``estimators`` use.
 
-    Trains a few epochs of tiny problems in each shape the notebook uses (two
-    hidden units: whole epochs; four: fused steps), with groups of several
-    seeds and of one, so that numba writes its cache for every signature they
-    need. ``make_homework.py`` calls this once after installing the packages, so that
-    the first run of the notebook does not spend its first seconds compiling.
-    Does nothing without numba.
+    Trains a few epochs of tiny problems with each SGD estimator, in its own
+    shape and with ``wider`` hidden layers (two hidden units: whole epochs; four
+    and more: fused steps), in groups of several seeds and of one, so that numba
+    writes its cache for every signature they need. The set-up calls this once
+    with the notebook's settings, so that the notebook's first run does not
+    spend its first seconds compiling. Does nothing without numba.
     """
     if not kernels.AVAILABLE:
         return
     rng = np.random.RandomState(0)
     X = rng.randn(40, 2)
     y = (X[:, 0] * X[:, 1] > 0).astype(int)
-    for units in (2, 4):
-        est = MLPClassifier(
-            hidden_layer_sizes=[units], solver="sgd", batch_size=10, max_iter=2
-        )
-        for seeds in ([0, 1, 2], [0]):
-            fit_sgd_lockstep(est, X, y, seeds)
+    for est in estimators:
+        if unsupported_reason(est, y, X) is not None:
+            continue
+        for hidden in (est.hidden_layer_sizes, *([w] for w in wider)):
+            small = clone(est).set_params(hidden_layer_sizes=hidden, max_iter=2)
+            for seeds in ([0, 1, 2], [0]):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    fit_sgd_lockstep(small, X, y, seeds)
 
 
 def fit_with_sklearn(estimator, X, y, seed):
