@@ -20,10 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
-from hw04.inputs import DATA_FILES
-
 HERE = Path(__file__).resolve().parent
-FILE_NAMES = tuple(DATA_FILES)  # x_train, y_train, x_test, y_test
+# The four files of a data folder and their header lines, in the order the
+# arrays come (the notebook's checks read this too).
+DATA_FILES = {
+    "x_train.csv": "x1,x2",
+    "y_train.csv": "y",
+    "x_test.csv": "x1,x2",
+    "y_test.csv": "y",
+}
+FILE_NAMES = tuple(DATA_FILES)
 DEFAULT_SEED = 20190301
 CENTRES_Q2 = np.array([[1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]])
 

@@ -5,6 +5,8 @@ file or the parameter, what is wrong with it and how to fix it, and hides its
 own frames from IPython's traceback, so a student sees one clear line.
 """
 
+import functools
+import importlib.util
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -14,14 +16,21 @@ import numpy as np
 
 from hw04 import HOMEWORK_DIR
 
-DATA_FILES = {
-    "x_train.csv": "x1,x2",
-    "y_train.csv": "y",
-    "x_test.csv": "x1,x2",
-    "y_test.csv": "y",
-}
+DATA_SCRIPT = HOMEWORK_DIR / "data_xor" / "make_xor_data.py"
 REGENERATE = "python data_xor/make_xor_data.py"
 ENGINES = ("batched", "sklearn")
+
+
+@functools.cache
+def data_script():
+    """The data script ``data_xor/make_xor_data.py``, loaded as a module by path."""
+    spec = importlib.util.spec_from_file_location("make_xor_data", DATA_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+DATA_FILES = data_script().DATA_FILES  # file name -> header line
 
 
 class HomeworkInputError(ValueError):
@@ -251,7 +260,6 @@ def check_parameters(
 
 def noisy_training_set(noise_sd=0.35, random_state=4):
     """A noisier XOR training set of the usual size, from the data script."""
-    from data_xor.make_xor_data import make_xor_data
-
-    x_tr_N2, y_tr_N, _, _ = make_xor_data(noise_sd=noise_sd, random_state=random_state)
+    make = data_script().make_xor_data
+    x_tr_N2, y_tr_N, _, _ = make(noise_sd=noise_sd, random_state=random_state)
     return x_tr_N2, y_tr_N
