@@ -33,14 +33,17 @@ def cpu_runs_reference():
     return bool(features.get("AVX2") and features.get("FMA3"))
 
 
+def _native_chosen(env=None):
+    return (os.environ if env is None else env).get(SWITCH, "").lower() == "native"
+
+
 def wanted_environment(env=None):
     """The variables a route sets before NumPy loads: ``{VARIABLE: kernel}`` or {}.
 
     Empty when ``HW04_BLAS=native`` is set or the CPU cannot run the reference;
     an ``OPENBLAS_CORETYPE`` already in ``env`` is replaced, not kept.
     """
-    env = os.environ if env is None else env
-    if env.get(SWITCH, "").lower() == "native" or not cpu_runs_reference():
+    if _native_chosen(env) or not cpu_runs_reference():
         return {}
     return {VARIABLE: REFERENCE_KERNEL}
 
@@ -54,9 +57,11 @@ def install_kernelspec(prefix):
     from ipykernel.kernelspec import install
 
     wanted = wanted_environment()
+    # With the switch, the kernel carries it too, so that its notice can say why.
+    env = wanted or ({SWITCH: "native"} if _native_chosen() else None)
     folder = Path(
         install(kernel_name=KERNEL_NAME, display_name="Python 3 (ipykernel)",
-                prefix=str(prefix), env=wanted or None)
+                prefix=str(prefix), env=env)
     )  # fmt: skip
     spec = json.loads((folder / "kernel.json").read_text())
     spec.setdefault("metadata", {})["hw04"] = {"blas": wanted}
@@ -116,20 +121,22 @@ def blas_notice():
     if library == "openblas" and kernel == REFERENCE_KERNEL:
         return (
             f"BLAS: OpenBLAS {version}, {kernel} kernel, the reference: the numbers "
-            "are those of every other machine with these packages."
+            "are those of any machine with these pins."
         )
     if library != "openblas":
         return (
             f"Note: this kernel's BLAS is {library} {version}, not OpenBLAS, so "
             "L-BFGS numbers may differ slightly from the reference run's."
         )
-    if cpu_runs_reference() and os.environ.get(SWITCH, "").lower() != "native":
+    if not cpu_runs_reference():
+        fix = "this CPU cannot run the reference kernel"
+    elif _native_chosen():
+        fix = "HW04_BLAS=native chose it; run the set-up without it for the reference"
+    else:
         fix = (
             "start Jupyter from .venv (python3 make_homework.py setup, then "
             ".venv/bin/jupyter lab) to get the reference numbers"
         )
-    else:
-        fix = "this CPU cannot run the reference kernel"
     return (
         f"Note: OpenBLAS runs its {kernel} kernel here, not {REFERENCE_KERNEL}, so "
         f"L-BFGS numbers may differ from the reference run's; {fix}."
@@ -150,6 +157,7 @@ def fingerprint(runs, ignore=("fit_seconds",)):
     csv = table.to_csv(index=False, float_format="%.17g").encode()
     digest = hashlib.sha256(csv).hexdigest()[:12]
     library, kernel, _ = blas_in_use()
+    library = {"openblas": "OpenBLAS", "mkl": "MKL"}.get(library, library)
     return (
         f"Fingerprint {digest}: {library} {kernel}, numpy {numpy.__version__}, "
         f"scipy {scipy.__version__}, scikit-learn {sklearn.__version__}."
