@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -20,15 +21,24 @@ from pypdf import PdfReader
 from conftest import JUPYTER, ROOT
 
 TOKEN = "hw04-test-token"
+# The PDF to upload, as JupyterLab's export menu labels it (the exporter's name).
+UPLOAD_PDF = "PDF_for_Gradescope"
 ARTIFACTS = Path(os.environ.get("HW04_ARTIFACTS", ROOT / "build" / "test-artifacts"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]  # fmt: skip
 
 
-def problem_headings(pdf_bytes):
-    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_bytes)).pages)
+HEADINGS = [f"Problem {p}" for p in "12345"]
+
+
+def problem_headings_of_text(text):
     return [f"Problem {p}" for p in "12345" if f"Problem {p}:" in text]
+
+
+def problem_headings(pdf_bytes):
+    pages = PdfReader(io.BytesIO(pdf_bytes)).pages
+    return problem_headings_of_text(" ".join(p.extract_text() for p in pages))
 
 
 def free_port():
@@ -42,16 +52,25 @@ def get(url, timeout=120):
         return response.headers, response.read()
 
 
+def path_without_environment():
+    scripts = str(JUPYTER.parent)
+    parts = os.environ.get("PATH", os.defpath).split(os.pathsep)
+    return os.pathsep.join(p for p in parts if p.rstrip("/") != scripts)
+
+
 @contextlib.contextmanager
 def jupyter(app, root_dir, tmp_path):
     """A real ``jupyter server`` or ``jupyter lab`` on ``root_dir``; yields its URL.
 
     Its configuration, settings and workspaces live under ``tmp_path``, so the
-    user's own are neither read nor changed.
+    user's own are neither read nor changed; the environment's own (written by
+    the set-up) is read. It starts as from a shell where ``.venv`` is not
+    activated: its scripts folder is not on ``PATH``.
     """
     port = free_port()
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime")}  # fmt: skip
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
+           "PATH": path_without_environment()}  # fmt: skip
     log = open(tmp_path / f"jupyter-{app}.log", "w")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(
         [str(JUPYTER), app, "--no-browser", f"--port={port}",
@@ -104,24 +123,49 @@ def test_command_line_export(executed, tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     pdf = (tmp_path / "hw04.pdf").read_bytes()
-    assert problem_headings(pdf) == [f"Problem {p}" for p in "12345"]
+    assert problem_headings(pdf) == HEADINGS
 
 
-def test_server_lists_the_exporter_and_serves_its_pdf(executed, tmp_path):
+def exported_text(headers, body):
+    """The text of an export: a PDF's, or the notebook's file in a zip, or the body."""
+    kind = headers["Content-Type"]
+    if kind.startswith("application/pdf"):
+        assert body.startswith(b"%PDF")
+        return " ".join(p.extract_text() for p in PdfReader(io.BytesIO(body)).pages)
+    if kind.startswith("application/zip"):  # the document with its figures
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            (document,) = [n for n in archive.namelist() if n.startswith("hw04.")]
+            return archive.read(document).decode()
+    return body.decode()
+
+
+def test_every_format_the_server_lists_exports_the_notebook(executed, tmp_path):
     folder = student_folder(tmp_path, nbformat.read(executed, as_version=4))
     with jupyter("server", folder, tmp_path) as base:
         # The request JupyterLab makes to fill its export menu.
         _, body = get(f"{base}/api/nbconvert?token={TOKEN}")
         formats = json.loads(body)
-        assert formats["typstpdf"]["output_mimetype"] == "application/pdf"
-        assert formats["latexpdf"]["output_mimetype"] == "application/pdf"
-        # The download the menu entry opens.
-        headers, pdf = get(
-            f"{base}/nbconvert/typstpdf/hw04.ipynb?download=true&token={TOKEN}"
-        )
-    assert headers["Content-Type"].startswith("application/pdf")
-    assert "hw04.pdf" in headers["Content-Disposition"]
-    assert problem_headings(pdf) == [f"Problem {p}" for p in "12345"]
+        assert formats[UPLOAD_PDF]["output_mimetype"] == "application/pdf"
+        # Decided at set-up: the LaTeX PDFs where TeX is installed (CI has it);
+        # the command line's second name for the upload PDF, and nbconvert's
+        # template-less "custom", not at all.
+        has_tex = bool(shutil.which("xelatex") and shutil.which("bibtex"))
+        assert ("latexpdf" in formats) == ("pdf" in formats) == has_tex
+        assert not {"typstpdf", "custom"} & set(formats)
+        exported = {}
+        for name in formats:
+            # The download the menu entry opens.
+            headers, body = get(
+                f"{base}/nbconvert/{name}/hw04.ipynb?download=true&token={TOKEN}",
+                timeout=300,
+            )
+            assert "hw04." in headers["Content-Disposition"], name
+            exported[name] = exported_text(headers, body)
+    for name, text in exported.items():
+        assert "Problem 5:" in text, f"{name}: not the notebook"
+    pdfs = [n for n, f in formats.items() if f["output_mimetype"] == "application/pdf"]
+    for name in pdfs:
+        assert problem_headings_of_text(exported[name]) == HEADINGS, name
 
 
 def small_notebook():
@@ -193,7 +237,7 @@ def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(tmp_path):
             stderr = "application/vnd.jupyter.stderr"
             assert page.locator(f"[data-mime-type='{stderr}']").count() == 0
             # JupyterLab lists each exporter the server reports under its name.
-            entry = click_menu(page, "File", "Save and Export Notebook As", "Typstpdf")
+            entry = click_menu(page, "File", "Save and Export Notebook As", UPLOAD_PDF)
             entry.wait_for()
             page.screenshot(path=str(ARTIFACTS / "jupyterlab-export-menu.png"))
             # The entry opens a new tab whose answer is a download; that tab
@@ -218,7 +262,7 @@ def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(tmp_path):
             raise
         finally:
             browser.close()
-    assert problem_headings(pdf_path.read_bytes()) == [f"Problem {p}" for p in "12345"]
+    assert problem_headings(pdf_path.read_bytes()) == HEADINGS
     # The menu saved the notebook before exporting: it was run top to bottom.
     saved = nbformat.read(folder / "hw04.ipynb", as_version=4)
     counts = [c.execution_count for c in saved.cells if c.cell_type == "code"]
@@ -235,10 +279,21 @@ def test_setup_leaves_jupyterlab_and_the_exporters_ready(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "jupyter-lab hw04.ipynb" in result.stdout
     assert (JUPYTER.parent / "jupyter-lab").exists()
-    # The exporters are found through the entry point, from any folder.
+    # The exporters are found through the entry point, from any folder, and
+    # nbconvert's command line lists those the set-up kept (read from .venv's
+    # Jupyter config), among them the upload PDF under both of its names.
     names = subprocess.run(
-        [sys.executable, "-c", "import nbconvert.exporters as e; "
-         "print(e.get_export_names())"],
+        [sys.executable, "-c", "from nbconvert.nbconvertapp import NbConvertApp; "
+         "from nbconvert.exporters import get_export_names; "
+         "app = NbConvertApp(); app.initialize([]); "
+         "print(get_export_names(app.config))"],
         capture_output=True, text=True, cwd=tmp_path, timeout=60,
     ).stdout  # fmt: skip
-    assert "typstpdf" in names and "latexpdf" in names
+    assert f"'{UPLOAD_PDF}'" in names and "'typstpdf'" in names
+    has_tex = bool(shutil.which("xelatex") and shutil.which("bibtex"))
+    assert ("'latexpdf'" in names) == has_tex
+    # pypandoc-binary's pandoc, where an activated .venv finds it.
+    pandoc = JUPYTER.parent / "pandoc"
+    assert (
+        subprocess.run([str(pandoc), "--version"], capture_output=True).returncode == 0
+    )

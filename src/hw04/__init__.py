@@ -6,7 +6,8 @@
 * :mod:`hw04.training`: ``fit_seeds``, one call per setting (processes, the
   exactness check, the progress line);
 * :mod:`hw04.cache`: the on-disk cache of fitted runs;
-* :mod:`hw04.blas`: the BLAS kernel every route runs with, and the fingerprint;
+* :mod:`hw04.reproducible`: the BLAS kernel every route runs with, and the
+  fingerprint of the runs;
 * :mod:`hw04.engine`: the exact lockstep SGD engine and its compiled kernels;
 * :mod:`hw04.export`: the PDF exporters of nbconvert and JupyterLab;
 * :mod:`hw04.notebook`: executing the notebook (papermill) and reading it;

@@ -5,23 +5,179 @@
 1. writes ``.venv``'s ``python3`` kernelspec with the BLAS kernel chosen for this
    machine (:mod:`hw04.reproducible`), so that JupyterLab's kernel and its
    workers get the reference numbers;
-2. has numba compile the engine's kernels once, so that the notebook's first
+2. links pypandoc-binary's ``pandoc`` into ``.venv``'s scripts folder, where
+   nbconvert's LaTeX, AsciiDoc and reST exporters look for it in an activated
+   environment, and enables the server extension :mod:`hw04.export`, which puts
+   it on the Jupyter server's ``PATH`` however the server was started;
+3. decides which of nbconvert's exporters can run on this machine and writes
+   Jupyter's configuration of the environment (``etc/jupyter`` in ``.venv``) so
+   that the others are disabled: JupyterLab's *Save and Export Notebook As* menu
+   and ``jupyter nbconvert`` then offer only formats that work here;
+4. has numba compile the engine's kernels once, so that the notebook's first
    run does not.
 """
 
+import importlib.util
+import json
+import shutil
 import sys
+import sysconfig
+from importlib.metadata import entry_points
+from pathlib import Path
 
 from hw04 import reproducible
+
+# The names under which nbconvert and this package register exporters
+# (``nbconvert.exporters`` entry points) that need more than pip's packages.
+LATEX_NAMES = ("pdf", "latexpdf")  # xelatex and bibtex on PATH
+UPLOAD_NAMES = ("PDF_for_Gradescope", "typstpdf")  # this package's Typst PDF
+PANDOC_NAMES = ("asciidoc", "latex", "rst", *LATEX_NAMES, *UPLOAD_NAMES)
+QT_NAMES = ("qtpdf", "qtpng")  # PyQtWebEngine
+WEBPDF_NAMES = ("webpdf",)  # Playwright with the Chromium it downloads
+# Left out of the Jupyter server only: ``typstpdf`` is kept for ``jupyter nbconvert
+# --to typstpdf``, while the menu lists the same exporter once, under the name
+# ``PDF_for_Gradescope``; ``custom`` needs a template named on the command line,
+# which a request to the server cannot give.
+SERVER_HIDDEN = ("typstpdf", "custom")
+SERVER_EXTENSION = "hw04.export"
+
+
+def pandoc_path():
+    """The pandoc of pypandoc-binary, or None when it is not installed."""
+    try:
+        import pypandoc
+
+        found = Path(pypandoc.get_pandoc_path())
+    except (ImportError, OSError):
+        return None
+    return found if found.exists() else None
+
+
+def link_pandoc(scripts=None):
+    """Link pypandoc-binary's pandoc into the scripts folder; return the link."""
+    source = pandoc_path()
+    if source is None:
+        return None
+    folder = Path(scripts or sysconfig.get_path("scripts"))
+    link = folder / source.name
+    if link.is_symlink() or link.exists():
+        if link.resolve() == source.resolve():
+            return link
+        link.unlink()
+    try:
+        link.symlink_to(source)
+    except OSError:  # no symlinks (Windows without the privilege): a copy
+        shutil.copy2(source, link)
+    return link
+
+
+def _playwright_has_chromium():
+    """Whether Playwright and the Chromium it launches by default are installed
+    (nbconvert's webpdf exporter uses no other browser)."""
+    if importlib.util.find_spec("playwright") is None:
+        return False
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            return Path(pw.chromium.executable_path).exists()
+    except Exception:  # noqa: BLE001 (no driver, no browser: it cannot run)
+        return False
+
+
+def _has_module(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ImportError:  # its parent package is missing
+        return False
+
+
+def missing_for_exporters():
+    """``{entry point name: what it lacks here}`` for exporters that cannot run."""
+    missing = {}
+    if pandoc_path() is None and not shutil.which("pandoc"):
+        missing.update(dict.fromkeys(PANDOC_NAMES, "pandoc"))
+    tex = [tool for tool in ("xelatex", "bibtex") if not shutil.which(tool)]
+    if tex:
+        missing.update(dict.fromkeys(LATEX_NAMES, " and ".join(tex)))
+    if not _has_module("PyQt5.QtWebEngineWidgets"):
+        missing.update(dict.fromkeys(QT_NAMES, "PyQtWebEngine"))
+    if not _playwright_has_chromium():
+        missing.update(dict.fromkeys(WEBPDF_NAMES, "Playwright's Chromium"))
+    return missing
+
+
+def exporter_classes():
+    """``{entry point name: class}`` of every exporter nbconvert finds and loads."""
+    classes = {}
+    for ep in entry_points(group="nbconvert.exporters"):
+        try:
+            classes[ep.name] = ep.load()
+        except Exception:  # noqa: BLE001 (a broken plug-in: nothing to decide)
+            continue
+    return classes
+
+
+def exporter_config(disabled):
+    """Jupyter config that disables the exporters named in ``disabled``.
+
+    A disabled exporter's setting reaches its subclasses too (nbconvert's
+    ``Exporter.enabled``), so a subclass that stays is enabled by name.
+    """
+    classes = exporter_classes()
+    off = {cls for name, cls in classes.items() if name in disabled}
+    config = {}
+    for cls in classes.values():
+        if cls in off:
+            config[cls.__name__] = {"enabled": False}
+        elif any(issubclass(cls, parent) for parent in off):
+            config[cls.__name__] = {"enabled": True}
+    return dict(sorted(config.items()))
+
+
+def write_jupyter_config(prefix, missing):
+    """Write the environment's Jupyter config for the server and for nbconvert.
+
+    Returns the two files written. Sections other than the exporters' and the
+    server extension's stay as they were.
+    """
+    folder = Path(prefix) / "etc" / "jupyter"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbconvert = exporter_config(set(missing))
+    server = exporter_config(set(missing) | set(SERVER_HIDDEN))
+    ours = {cls.__name__ for cls in exporter_classes().values()}
+    written = []
+    for name, settings in [("server", server), ("nbconvert", nbconvert)]:
+        path = folder / f"jupyter_{name}_config.json"
+        current = json.loads(path.read_text()) if path.exists() else {}
+        # The exporters' sections are decided again; others are kept.
+        current = {k: v for k, v in current.items() if k not in ours}
+        current.update(settings)
+        if name == "server":
+            server_app = current.setdefault("ServerApp", {})
+            server_app.setdefault("jpserver_extensions", {})[SERVER_EXTENSION] = True
+        path.write_text(json.dumps(current, indent=2) + "\n")
+        written.append(path)
+    return written
 
 
 def main():
     chosen = reproducible.install_kernelspec(sys.prefix)
     kernel = chosen.get(reproducible.VARIABLE, "the CPU's own")
     print(f"  Jupyter kernel 'python3' of {sys.prefix}: OpenBLAS kernel {kernel}.")
+    link = link_pandoc()
+    if link is not None:
+        print(f"  pandoc: {link} (pypandoc-binary's).")
+    missing = missing_for_exporters()
+    write_jupyter_config(sys.prefix, missing)
+    if missing:
+        left_out = ", ".join(f"{name} (needs {what})" for name, what in missing.items())
+        print(f"  Export formats left out on this machine: {left_out}.")
     print("  Compiling the training kernels (once) ...", flush=True)
     from hw04.engine import lockstep
+    from hw04.notebook import homework_settings
 
-    lockstep.compile_kernels()
+    lockstep.compile_kernels(homework_settings().values())
 
 
 if __name__ == "__main__":

@@ -1,13 +1,15 @@
 """nbconvert exporters that make the homework's PDF, and the checks before upload.
 
 Two exporters, registered under the ``nbconvert.exporters`` entry point of this
-project (see ``pyproject.toml``), so that ``jupyter nbconvert --to typstpdf`` and
+project (see ``pyproject.toml``), so that ``jupyter nbconvert --to ...`` and
 JupyterLab's *File > Save and Export Notebook As* find them:
 
-``typstpdf``
+``PDF_for_Gradescope`` (also ``typstpdf``)
     nbconvert's Markdown (template ``hw04_typst``) -> pandoc, with the Lua filter
     ``hw04.lua`` -> Typst -> PDF. Needs nothing beyond pip: pandoc comes from
-    pypandoc-binary, Typst from the ``typst`` package.
+    pypandoc-binary, Typst from the ``typst`` package. JupyterLab labels a format
+    by its name, so the menu entry reads *PDF_for_Gradescope*; ``typstpdf``, the
+    same exporter for the command line, is left out of the menu by the set-up.
 ``latexpdf``
     nbconvert's own PDF exporter (XeLaTeX) with the template ``hw04_latex``, which
     wraps long code lines. Needs a TeX installation.
@@ -17,9 +19,12 @@ grader would send back, :class:`EffectiveParameters` shows the parameters of a
 papermill run once, and nbconvert's ``CoalesceStreamsPreprocessor`` joins the
 printed lines of a cell into one block. What goes on a new page is chosen by the
 ``page-break`` cell tag; a cell tagged ``remove-cell`` is left out.
+
+This module is also a Jupyter server extension (enabled by the set-up,
+:mod:`hw04.install`): it puts pypandoc-binary's pandoc on the server's ``PATH``,
+where nbconvert's own LaTeX, AsciiDoc and reST exporters look for it.
 """
 
-import ast
 import os
 import shutil
 import tempfile
@@ -131,42 +136,25 @@ class GradescopeChecks(Preprocessor):
         return nb, resources
 
 
-def _literal_assignments(source):
-    """``{name: value}`` of a cell made only of ``name = literal`` lines, else None."""
-    try:
-        tree = ast.parse(source)
-        pairs = {}
-        for node in tree.body:
-            if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
-                return None
-            pairs[node.targets[0].id] = ast.literal_eval(node.value)
-        return pairs
-    except (SyntaxError, ValueError, AttributeError):
-        return None
-
-
 class EffectiveParameters(Preprocessor):
     """Show the parameters of a papermill run once, in the ``parameters`` cell.
 
     papermill adds a cell tagged ``injected-parameters`` after the ``parameters``
-    cell. This preprocessor writes the injected values into the ``parameters``
-    cell's lines (keeping each line's comment) and drops the injected cell, so
-    the PDF shows each parameter once, with the value that took effect.
+    cell and records the values it injected in ``nb.metadata.papermill.parameters``.
+    This preprocessor writes those values into the ``parameters`` cell's lines
+    (keeping each line's comment) and drops the injected cell, so the PDF shows
+    each parameter once, with the value that took effect.
     """
 
     def preprocess(self, nb, resources):
         from papermill.translators import PythonTranslator
 
-        injected = [c for c in nb.cells if "injected-parameters" in _tags(c)]
+        injected = any("injected-parameters" in _tags(c) for c in nb.cells)
         original = next((c for c in nb.cells if "parameters" in _tags(c)), None)
-        if not injected or original is None:
+        values = nb.metadata.get("papermill", {}).get("parameters")
+        if not injected or original is None or values is None:
             return nb, resources
-        values = {}
-        for cell in injected:
-            pairs = _literal_assignments(cell.source)
-            if pairs is None:  # not papermill's literals: show it as it is
-                return nb, resources
-            values.update(pairs)
+        values = dict(values)
         lines = []
         for param in PythonTranslator.inspect(original):
             value = param.default
@@ -235,7 +223,7 @@ class TypstPDFExporter(_HomeworkExporter, MarkdownExporter):
     afterwards; the PDF is returned as bytes, as nbconvert's other PDF exporters do.
     """
 
-    export_from_notebook = "PDF via Typst (no TeX)"
+    export_from_notebook = "PDF for Gradescope (Typst, no TeX)"
     output_mimetype = "application/pdf"
 
     paper = Unicode("us-letter", help="Typst paper size").tag(config=True)
@@ -286,6 +274,15 @@ class TypstPDFExporter(_HomeworkExporter, MarkdownExporter):
         return pdf, resources
 
 
+class TypstPDFAlias(TypstPDFExporter):
+    """:class:`TypstPDFExporter` under its command-line name ``typstpdf``.
+
+    A class of its own so that the set-up can leave this name out of
+    JupyterLab's menu (nbconvert disables exporters by class), where the same
+    PDF is listed once, as *PDF_for_Gradescope*.
+    """
+
+
 class LatexPDFExporter(_HomeworkExporter, PDFExporter):
     """nbconvert's PDF exporter (XeLaTeX) with the ``hw04_latex`` template.
 
@@ -325,3 +322,21 @@ class LatexPDFExporter(_HomeworkExporter, PDFExporter):
     def from_notebook_node(self, nb, resources=None, **kw):
         _pandoc_on_path()
         return super().from_notebook_node(nb, resources, **kw)
+
+
+# ------------------------------------------------------ Jupyter server extension
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "hw04.export"}]
+
+
+def _load_jupyter_server_extension(serverapp):
+    """Put pypandoc-binary's pandoc on the server's ``PATH`` (see module doc).
+
+    The server's own ``PATH`` holds ``.venv``'s scripts folder only when the
+    environment is activated, however ``jupyter lab`` is started.
+    """
+    _pandoc_on_path()
+    serverapp.log.info("hw04.export: pandoc for nbconvert's exporters: %s",
+                       shutil.which("pandoc"))  # fmt: skip
