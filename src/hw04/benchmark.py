@@ -21,6 +21,7 @@ its target:
 
 import argparse
 import pickle
+import platform
 import statistics
 import tempfile
 import time
@@ -31,9 +32,15 @@ from joblib import cpu_count
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-from hw04 import inputs, training
+from hw04 import HOMEWORK_DIR, inputs, training
 from hw04.engine import lockstep
 from hw04.notebook import execute_notebook, homework_settings
+
+# The page where every measured time of the project lives; the benchmark's
+# --write replaces the block between these two lines.
+SPEED_PAGE = HOMEWORK_DIR / "docs" / "speed.md"
+_BEGIN = "<!-- benchmark results: written by `make_homework.py bench --write` -->"
+_END = "<!-- end of benchmark results -->"
 
 
 def sequential_sweep(settings, X, y, seeds):
@@ -86,12 +93,16 @@ def main(argv=None):
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of each of our figures (median)"
     )
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help=f"also write the results into {SPEED_PAGE.relative_to(HOMEWORK_DIR)}",
+    )
     args = parser.parse_args(argv)
     seeds = list(range(args.seeds))
     X, y, _, _ = inputs.load_xor_data()
     settings = homework_settings()
     n_fits = len(seeds) * len(settings)
-    print(f"{n_fits} fits ({len(seeds)} seeds x 4 settings) on {cpu_count()} cores\n")
 
     # Start the worker processes and load the engine in each once, so that no
     # method pays for that.
@@ -117,9 +128,14 @@ def main(argv=None):
         statistics.median(runs[k]) for k in ("cold", "warm", "off", "sweep")
     )
 
-    print(f"baseline: sequential sklearn, all 4 settings   {base_total:7.1f} s")
-    print(f"baseline: sequential sklearn, the 2 SGD settings {base_sgd:5.1f} s")
-    print(f"ours: the median of {args.repeat} runs each (fastest-slowest)\n")
+    lines = [
+        f"{n_fits} fits ({len(seeds)} seeds x 4 settings) on {cpu_count()} cores "
+        f"({platform.machine()}), {time.strftime('%Y-%m-%d')}",
+        f"baseline: sequential sklearn, all 4 settings   {base_total:7.1f} s",
+        f"baseline: sequential sklearn, the 2 SGD settings {base_sgd:5.1f} s",
+        f"ours: the median of {args.repeat} runs each (fastest-slowest)",
+        "",
+    ]
     rows = [
         ("1. cold: notebook + appendix, empty cache", "cold", "<= 60 s", cold <= 60),
         ("2. warm: the same again, from the cache", "warm", "<= 10 s", warm <= 10),
@@ -140,14 +156,27 @@ def main(argv=None):
         secs = runs[key]
         spread = f"({min(secs):.1f}-{max(secs):.1f})"
         status = "met" if met else "NOT met"
-        print(
+        lines.append(
             f"{label:44s} {statistics.median(secs):6.2f} s {spread:13s} "
             f"{figure:18s} {status}"
         )
-    print(
+    lines.append(
         f"\nthe sweep's runs equal to sklearn's own fit of the same seed, bit for "
         f"bit: {n_fits - n_differ} of {n_fits} (in each of the {args.repeat} runs)"
     )
+    print("\n".join(lines))
+    if args.write:
+        write_results(lines)
+        print(f"\nwritten into {SPEED_PAGE}")
+
+
+def write_results(lines, page=None):
+    """Replace the benchmark's block in the speed page by ``lines``."""
+    page = SPEED_PAGE if page is None else page
+    text = page.read_text()
+    start, end = text.index(_BEGIN) + len(_BEGIN), text.index(_END)
+    block = "\n```text\n" + "\n".join(lines) + "\n```\n"
+    page.write_text(text[:start] + block + text[end:])
 
 
 if __name__ == "__main__":
