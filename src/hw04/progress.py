@@ -88,7 +88,10 @@ class ProgressLine:
         self.bar.update(n)
 
     def close(self):
+        """Stop the bar; in Jupyter its last frame goes, the summary lines stay."""
         self.bar.close()
+        if self.output:
+            self.output.show()
 
     def summary(self, text):
         """Replace the bar by ``text`` (printed, outside Jupyter)."""

@@ -113,7 +113,8 @@ def fit_seeds(
         Name of the setting in the progress bar and its summary line.
     progress : bool or 'bar', default=True
         Show a progress bar while training; it leaves one summary line, except
-        with ``'bar'``, which leaves nothing (for a loop that prints its own).
+        with ``'bar'``, which leaves nothing (for a loop that prints its own)
+        but the line that says an unreadable cache entry was trained again.
 
     Returns
     -------
@@ -141,7 +142,7 @@ def fit_seeds(
     where = "" if trained else ", all from the cache"
     if unreadable:
         where = ", trained again: its cache entry could not be read"
-    if progress != "bar":
+    if progress != "bar" or unreadable:
         bar.summary(
             f"{label}: {len(seeds)} runs in {time.perf_counter() - start:.1f} s, "
             f"{fits.engine} engine{where}."
