@@ -107,7 +107,8 @@ def blas_in_use():
     blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
     if not blas:
         return "unknown", "", ""
-    first = blas[0]
+    # SciPy may load a BLAS of its own; NumPy's does the products that matter here.
+    first = next((i for i in blas if "numpy" in i["filepath"]), blas[0])
     return first["internal_api"], first.get("architecture") or "", first["version"]
 
 
