@@ -8,9 +8,9 @@ import pytest
 from sklearn.base import clone
 
 from conftest import homework_settings
-from hw04.notebook import default_parameters
 from hw04 import cache, inputs, stats, training
 from hw04.engine import lockstep
+from hw04.notebook import default_parameters
 
 
 def settings():
@@ -270,24 +270,64 @@ def test_xor_rule_error_counts_points_across_the_axes():
     assert stats.xor_rule_error(x_N2, np.array([1, 0, 1, 1])) == 0.25
 
 
-def test_outcome_counts_group_failed_runs_by_plateau():
+class _FixedProba:
+    """A stand-in classifier with given probabilities of y = 1 per quadrant."""
+
+    def __init__(self, p_by_quadrant):
+        self.p_by_quadrant = np.asarray(p_by_quadrant)
+
+    def predict_proba(self, x_N2):
+        p_N = self.p_by_quadrant[stats.quadrant_of(x_N2)]
+        return np.column_stack([1 - p_N, p_N])
+
+    def predict(self, x_N2):
+        return (self.predict_proba(x_N2)[:, 1] > 0.5).astype(int)
+
+
+@pytest.fixture
+def quadrants():
+    x_N2 = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]] * 25, dtype=float)
+    return x_N2, (x_N2[:, 0] * x_N2[:, 1] > 0).astype(int)
+
+
+@pytest.mark.parametrize(
+    "p_by_quadrant, expected",
+    [
+        ([0.99, 0.01, 0.01, 0.99], "all 4 quadrants fitted"),
+        ([0.99, 0.5, 0.5, 0.99], "2 quadrants fitted, p = 0.50 on the other two"),
+        ([0.99, 0.01, 0.6, 0.6], "2 quadrants fitted, p = 0.60 on the other two"),
+        ([0.33, 0.33, 0.33, 0.99], "1 quadrant fitted, p = 0.33 on the other three"),
+        ([0.5, 0.5, 0.5, 0.5], "no quadrant fitted, p = 0.50 everywhere"),
+    ],
+)
+def test_a_run_is_described_by_what_it_predicts(quadrants, p_by_quadrant, expected):
+    x_N2, y_N = quadrants
+    clf = _FixedProba(p_by_quadrant)
+    assert stats.describe(stats.what_it_predicts(clf, x_N2, y_N)) == expected
+
+
+def test_outcome_groups_put_zero_error_first_and_group_the_rest(quadrants):
+    x_N2, y_N = quadrants
+    probas = [[0.99, 0.01, 0.01, 0.99], [0.99, 0.5, 0.5, 0.99], [0.99, 0.49, 0.5, 0.99]]
+    fitted = {"s": [_FixedProba(p) for p in probas]}
     rows = pd.DataFrame(
         {
-            "seed": [0, 1, 2, 3],
-            "solved": [True, False, False, False],
-            "converged": [True, True, False, True],
-            "final_loss": [0.0002, 0.3466, 0.3470, 0.6],
-            "train_error": [0.0, 0.25, 0.25, 0.3],
+            "seed": [0, 1, 2],
+            "converged": [True, True, False],
+            "final_loss": [0.001, 0.347, 0.348],
+            "n_iter": [20, 30, 40],
+            "train_error": [0.0, 0.25, 0.5],
         }
-    )
-    table = stats.outcome_counts(rows)
-    assert table.index.tolist() == [
-        "two quadrants fitted, two at p = 0.5",
-        "solved",
-        "other",
+    ).join(stats.describe_runs(fitted, x_N2, y_N))
+    groups = stats.outcome_groups(rows)
+    assert groups["runs"].tolist() == [1, 2] and groups["zero_error"].tolist() == [
+        True,
+        False,
     ]
-    first = table.iloc[0]
-    assert (first["runs"], first["converged"], first["seeds"]) == (2, 1, "1, 2")
+    failed = groups.iloc[1]
+    assert failed["seeds"] == [1, 2] and failed["converged"] == 1
+    assert failed["predicts"] == "2 quadrants fitted, p = 0.49-0.50 on the other two"
+    assert (failed["min_train_error"], failed["max_train_error"]) == (0.25, 0.5)
 
 
 def test_success_table_gives_wilson_intervals():

@@ -21,7 +21,12 @@ HEADINGS = [f"{p}({q})" for p, qs in
 # ConvergenceWarning; printed warnings always have "Warning:").
 CHATTER = ["Warning:", "warnings.warn", "failed to converge", "Iteration ", "it/s",
            "run/s", "%|", "█", "[A"]  # fmt: skip
-SECTION_STARTS = ("Problem ", "Appendix")
+SECTION_STARTS = (
+    "Problem ",
+    "Appendix",
+    "All runs in one table",
+    "How the runs were made",
+)
 
 
 def squash(text):
@@ -120,6 +125,43 @@ def test_no_page_is_half_empty_but_the_last_of_a_section(typst_pdf, tmp_path):
         )
         fill = page_fill(png)
         assert fill >= 0.5 or last_of_section, f"page {number} is {fill:.0%} full"
+
+
+def text_positions(page):
+    """``(x, y, text)`` of every piece of text on ``page``, in PDF points."""
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            x = tm[4] * cm[0] + cm[4]
+            y = tm[5] * cm[3] + cm[5]
+            found.append((x, y, text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_every_table_row_lies_inside_the_text_area(typst_pdf):
+    # Typst's default margins: 2.5/21 of the page's shorter side. A long table kept
+    # on one page prints its last rows over each other at the page foot.
+    reader = PdfReader(typst_pdf)
+    header_pages = 0
+    for number, page in enumerate(reader.pages, start=1):
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        margin = 2.5 / 21 * min(width, height)
+        for x, y, text in text_positions(page):
+            footer = {str(number), "/", str(len(reader.pages))}
+            if set(text.split()) <= footer and abs(x - width / 2) < 40 and y < margin:
+                continue  # the page number, "n / N", centred in the footer
+            assert margin - 2 <= y <= height - margin + 2, (number, y, text)
+            assert x >= margin - 2, (number, x, text)
+        # Rows squeezed into the last line print over each other: two pieces of
+        # text would start at one spot.
+        spots = [(round(x), round(y)) for x, y, _ in text_positions(page)]
+        assert len(spots) == len(set(spots)), f"text printed over text on page {number}"
+        header_pages += any(t == "fit_seconds" for _, _, t in text_positions(page))
+    # the 64 runs break across pages, with their header row repeated
+    assert header_pages >= 2
 
 
 def test_latex_route(executed):

@@ -1,15 +1,17 @@
 """The homework's rules for reading a run: solved or not, converged or not, and
-the small statistics the answers rest on (Wilson intervals, loss plateaus).
+the small statistics and descriptions the answers rest on (Wilson intervals, what
+a run predicts on each XOR quadrant).
 
 Each rule is written once here; the notebook's tables, answers, appendix and
 plots all call it.
 """
 
-import math
-
 import numpy as np
+import pandas as pd
+from scipy.stats import binomtest
 
 from hw04 import sklearn_compat
+from hw04.wording import span
 
 # A run *solves* its training set when its training error is at most the XOR
 # rule's own error on those points (sign of x1 * x2) plus this slack. Runs stuck on
@@ -57,23 +59,20 @@ def converged(clf):
     return bool(sklearn_compat.sgd_stopped_by_rule(clf))
 
 
-def wilson_interval(k, n, z=1.959964):
-    """95 % Wilson score interval of a success rate ``k / n``.
+def wilson_interval(k, n):
+    """95 % Wilson score interval of a success rate ``k / n``, as SciPy gives it.
 
     Examples
     --------
     >>> [round(v, 4) for v in wilson_interval(4, 16)]
     [0.1018, 0.495]
+    >>> wilson_interval(0, 10)[0], wilson_interval(10, 10)[1]
+    (0.0, 1.0)
     """
     if n == 0:
         return float("nan"), float("nan")
-    p = k / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    # At k = 0 and k = n the bounds are exactly 0 and 1; say so without rounding.
-    low = 0.0 if k == 0 else max(0.0, centre - half)
-    high = 1.0 if k == n else min(1.0, centre + half)
-    return low, high
+    interval = binomtest(int(k), int(n)).proportion_ci(method="wilson")
+    return float(interval.low), float(interval.high)
 
 
 def wilson_errorbar(solved_flags):
@@ -104,49 +103,139 @@ def success_table(runs, by):
     return table.reset_index()
 
 
-# Losses where a 2-unit network gets stuck on balanced XOR data (4 equal
-# quadrants): the model fits some quadrants and predicts one constant
-# probability on the others, which then costs their entropy.
-_H13 = -(np.log(1 / 3) / 3 + 2 * np.log(2 / 3) / 3)
-PLATEAUS = {
-    0.5 * np.log(2): "two quadrants fitted, two at p = 0.5",
-    0.75 * _H13: "one quadrant fitted, three at p = 1/3",
-    np.log(2): "nothing learned, p = 0.5 everywhere",
-}
+# A quadrant (by the signs of x1 and x2) is *fitted* when at least this share of
+# its training points is classified correctly, with a median probability within
+# FITTED_MARGIN of their label: a solution misses at most the few points that noise
+# carried across an axis; a plateau gives whole quadrants one middling probability
+# (1/2, 1/3 or 2/3), which the 0.5 threshold then classifies either way.
+QUADRANT_RIGHT = 0.9
+FITTED_MARGIN = 0.2
+# The probabilities on the quadrants not fitted count as one constant value when
+# 90 % of them (5th to 95th percentile) lie within this range.
+CONSTANT_RANGE = 0.05
+_OTHER = {1: "other one", 2: "other two", 3: "other three"}
 
 
-def plateau_of(loss, tol=0.01):
-    """The plateau (see :data:`PLATEAUS`) that ``loss`` sits on, or ''.
+def quadrant_of(x_N2):
+    """Quadrant of every point by the signs of x1 and x2: 0 to 3, shape (n_samples,)."""
+    x_N2 = np.asarray(x_N2, dtype=float)
+    return 2 * (x_N2[:, 0] > 0) + (x_N2[:, 1] > 0)
+
+
+def what_it_predicts(clf, x_N2, y_N):
+    """What a fitted run predicts on its training points, quadrant by quadrant.
+
+    Returns
+    -------
+    dict with
+        ``quadrants_fitted`` : int, how many of the 4 quadrants are fitted (see
+        :data:`QUADRANT_RIGHT` and :data:`FITTED_MARGIN`);
+        ``rest_p_low``, ``rest_p_high`` : float, the 5th and 95th percentiles of
+        P(y=1 | x) on the points of the other quadrants (NaN when all are fitted);
+        ``rest_constant`` : bool, whether those lie within :data:`CONSTANT_RANGE`.
 
     Examples
     --------
-    >>> plateau_of(0.3467)
-    'two quadrants fitted, two at p = 0.5'
+    >>> from sklearn.dummy import DummyClassifier
+    >>> x_N2 = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]] * 5)
+    >>> y_N = np.array([1, 0, 1, 0] * 5)
+    >>> clf = DummyClassifier(strategy="prior").fit(x_N2, y_N)
+    >>> describe(what_it_predicts(clf, x_N2, y_N))
+    'no quadrant fitted, p = 0.50 everywhere'
     """
-    for value, text in PLATEAUS.items():
-        if abs(loss - value) <= tol:
-            return text
-    return ""
+    y_N = np.asarray(y_N)
+    quadrant_N = quadrant_of(x_N2)
+    right_N = clf.predict(x_N2) == y_N
+    proba_N = clf.predict_proba(x_N2)[:, 1]
+    fitted_Q = {
+        q: right_N[quadrant_N == q].mean() >= QUADRANT_RIGHT
+        and np.median(np.abs(proba_N - y_N)[quadrant_N == q]) <= FITTED_MARGIN
+        for q in np.unique(quadrant_N)
+    }
+    rest_N = ~np.array([fitted_Q[q] for q in quadrant_N])
+    low = high = float("nan")
+    if rest_N.any():
+        low, high = (float(v) for v in np.percentile(proba_N[rest_N], [5, 95]))
+    return {
+        "quadrants_fitted": int(sum(fitted_Q.values())),
+        "rest_p_low": low,
+        "rest_p_high": high,
+        "rest_constant": bool(high - low <= CONSTANT_RANGE),
+    }
 
 
-def outcome_counts(rows):
-    """How the runs of one setting end: a small table for an answer (b).
+def describe(prediction):
+    """A run's (or a group's) :func:`what_it_predicts` in words.
 
-    Returns one row per outcome (``solved``, or the plateau a failed run sits
-    on, or ``other``), with the number of runs, their seeds, their training
-    error range and how many of them converged.
+    ``prediction`` needs ``quadrants_fitted``, ``rest_p_low``, ``rest_p_high`` and
+    ``rest_constant``; for a group, the lowest and highest values of its runs.
     """
-    outcome = np.where(
-        rows["solved"],
-        "solved",
-        [plateau_of(v) or "other" for v in rows["final_loss"]],
+    k = int(prediction["quadrants_fitted"])
+    if k == 4:
+        return "all 4 quadrants fitted"
+    low, high = prediction["rest_p_low"], prediction["rest_p_high"]
+    p = f"p = {span(low, high, '.2f')}"
+    if not prediction["rest_constant"]:
+        p = f"p spread over {low:.2f}-{high:.2f}"
+    where = "everywhere" if k == 0 else f"on the {_OTHER[4 - k]}"
+    fitted = {0: "no quadrant", 1: "1 quadrant"}.get(k, f"{k} quadrants")
+    return f"{fitted} fitted, {p} {where}"
+
+
+def describe_runs(fitted, x_N2, y_N):
+    """:func:`what_it_predicts` of every run, one row per run.
+
+    ``fitted`` maps a setting's name to its fitted runs (in the order of the runs
+    table's rows); the rows come in the same order, with a ``predicts`` column
+    that says it in words.
+    """
+    table = pd.DataFrame(
+        [what_it_predicts(clf, x_N2, y_N) for clfs in fitted.values() for clf in clfs]
     )
-    grouped = rows.assign(outcome=outcome).groupby("outcome", sort=False)
-    table = grouped.agg(
-        runs=("seed", "size"),
-        converged=("converged", "sum"),
-        min_train_error=("train_error", "min"),
-        max_train_error=("train_error", "max"),
-        seeds=("seed", lambda s: ", ".join(map(str, s))),
-    )
-    return table.sort_values("runs", ascending=False, kind="stable")
+    table["predicts"] = [describe(r) for r in table.to_dict("records")]
+    return table
+
+
+def outcome_groups(rows):
+    """The runs of one setting grouped by what they end on: a table for answer (b).
+
+    ``rows`` are runs-table rows with the columns of :func:`describe_runs`. Runs
+    with exactly zero training error come first; the others are grouped by the
+    quadrants they fit and the probability they give the rest (to 0.1).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per group: ``predicts`` (in words, over the group's range),
+        ``runs``, ``seeds`` (list), ``converged``, the lowest and highest
+        ``train_error``, ``final_loss`` and ``n_iter``; largest groups first.
+    """
+    p_key = ((rows["rest_p_low"] + rows["rest_p_high"]) / 2).round(1).fillna(-1)
+    key = pd.DataFrame({
+        "zero": rows["train_error"] == 0, "k": rows["quadrants_fitted"],
+        "constant": rows["rest_constant"], "p": p_key.where(rows["rest_constant"], -1),
+    })  # fmt: skip
+    groups = []
+    for _, group in rows.groupby([key[c] for c in key], sort=False):
+        groups.append({
+            "zero_error": bool((group["train_error"] == 0).all()),
+            "predicts": describe({
+                "quadrants_fitted": group["quadrants_fitted"].iloc[0],
+                "rest_p_low": group["rest_p_low"].min(),
+                "rest_p_high": group["rest_p_high"].max(),
+                "rest_constant": bool(group["rest_constant"].all()),
+            }),
+            "runs": len(group),
+            "seeds": group["seed"].tolist(),
+            "converged": int(group["converged"].sum()),
+            "min_train_error": group["train_error"].min(),
+            "max_train_error": group["train_error"].max(),
+            "min_loss": group["final_loss"].min(),
+            "max_loss": group["final_loss"].max(),
+            "min_n_iter": group["n_iter"].min(),
+            "max_n_iter": group["n_iter"].max(),
+        })  # fmt: skip
+    table = pd.DataFrame(groups)
+    return table.sort_values(
+        ["zero_error", "runs"], ascending=False, kind="stable"
+    ).reset_index(drop=True)
