@@ -7,10 +7,9 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from conftest import homework_settings
 from hw04 import cache, inputs, stats, training
 from hw04.engine import lockstep
-from hw04.notebook import default_parameters
+from hw04.notebook import default_parameters, homework_settings
 
 
 def settings():
@@ -216,7 +215,9 @@ def test_each_change_of_an_input_trains_again(cached, small_xor, change):
     assert fits.n_from_cache == 0 and trainings.count > 0
 
 
-@pytest.mark.parametrize("what", ["scikit-learn", "numpy", "scipy", "numba", "sources"])
+@pytest.mark.parametrize(
+    "what", ["scikit-learn", "numpy", "scipy", "numba", "blas", "sources"]
+)
 def test_library_versions_and_sources_are_in_the_key(
     cached, small_xor, monkeypatch, what
 ):

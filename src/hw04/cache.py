@@ -14,9 +14,9 @@ from joblib import Memory
 from hw04 import HOMEWORK_DIR
 
 # The cache's key covers, besides the call's own arguments, what decides a run
-# but is not an argument: the library versions and the source of the code that
-# trains (the training module, the engine and its kernels, the L-BFGS wrapper,
-# the compatibility layer).
+# but is not an argument: the library versions, the BLAS kernel, and the source of
+# the code that trains (the training module, the engine and its kernels, the
+# L-BFGS wrapper, the compatibility layer).
 _PACKAGE = Path(__file__).resolve().parent
 SOURCES = (
     _PACKAGE / "training.py",
@@ -28,10 +28,12 @@ SOURCES = (
 
 
 def environment_key():
-    """Versions of numpy, scipy, scikit-learn and numba, and a digest of the sources."""
+    """Versions of numpy, scipy, scikit-learn and numba, the BLAS and its kernel
+    (which round the products differently), and a digest of the sources."""
     import scipy
     import sklearn
 
+    from hw04 import reproducible
     from hw04.engine import kernels
 
     digest = hashlib.sha256()
@@ -42,6 +44,7 @@ def environment_key():
         "scipy": scipy.__version__,
         "scikit-learn": sklearn.__version__,
         "numba": kernels.numba.__version__ if kernels.AVAILABLE else None,
+        "blas": reproducible.blas_in_use(),
         "sources": digest.hexdigest(),
     }
 
