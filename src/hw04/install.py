@@ -26,6 +26,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from hw04 import reproducible
+from hw04.export import pandoc_path, upload
 
 # The names under which nbconvert and this package register exporters
 # (``nbconvert.exporters`` entry points) that need more than pip's packages.
@@ -40,17 +41,6 @@ WEBPDF_NAMES = ("webpdf",)  # Playwright with the Chromium it downloads
 # which a request to the server cannot give.
 SERVER_HIDDEN = ("typstpdf", "custom")
 SERVER_EXTENSION = "hw04.export"
-
-
-def pandoc_path():
-    """The pandoc of pypandoc-binary, or None when it is not installed."""
-    try:
-        import pypandoc
-
-        found = Path(pypandoc.get_pandoc_path())
-    except (ImportError, OSError):
-        return None
-    return found if found.exists() else None
 
 
 def link_pandoc(scripts=None):
@@ -74,7 +64,7 @@ def link_pandoc(scripts=None):
 def _playwright_has_chromium():
     """Whether Playwright and the Chromium it launches by default are installed
     (nbconvert's webpdf exporter uses no other browser)."""
-    if importlib.util.find_spec("playwright") is None:
+    if not _has_module("playwright"):
         return False
     try:
         from playwright.sync_api import sync_playwright
@@ -97,7 +87,7 @@ def missing_for_exporters():
     missing = {}
     if pandoc_path() is None and not shutil.which("pandoc"):
         missing.update(dict.fromkeys(PANDOC_NAMES, "pandoc"))
-    tex = [tool for tool in ("xelatex", "bibtex") if not shutil.which(tool)]
+    tex = upload.missing_latex_tools()
     if tex:
         missing.update(dict.fromkeys(LATEX_NAMES, " and ".join(tex)))
     if not _has_module("PyQt5.QtWebEngineWidgets"):
@@ -145,14 +135,17 @@ def write_jupyter_config(prefix, missing):
     folder.mkdir(parents=True, exist_ok=True)
     nbconvert = exporter_config(set(missing))
     server = exporter_config(set(missing) | set(SERVER_HIDDEN))
-    ours = {cls.__name__ for cls in exporter_classes().values()}
+    exporter_names = {cls.__name__ for cls in exporter_classes().values()}
     written = []
     for name, settings in [("server", server), ("nbconvert", nbconvert)]:
         path = folder / f"jupyter_{name}_config.json"
         current = json.loads(path.read_text()) if path.exists() else {}
-        # The exporters' sections are decided again; others are kept.
-        current = {k: v for k, v in current.items() if k not in ours}
-        current.update(settings)
+        # Each exporter's `enabled` is decided again; every other setting stays.
+        for section in exporter_names & current.keys():
+            current[section].pop("enabled", None)
+        for section, values in settings.items():
+            current.setdefault(section, {}).update(values)
+        current = {k: v for k, v in current.items() if v or k not in exporter_names}
         if name == "server":
             server_app = current.setdefault("ServerApp", {})
             server_app.setdefault("jpserver_extensions", {})[SERVER_EXTENSION] = True

@@ -199,20 +199,26 @@ class _HomeworkExporter(TemplateExporter):
         return config
 
 
+def pandoc_path():
+    """The pandoc of pypandoc-binary, or None when it is not installed."""
+    try:
+        import pypandoc
+
+        found = Path(pypandoc.get_pandoc_path())
+    except (ImportError, OSError):
+        return None
+    return found if found.exists() else None
+
+
 def _pandoc_on_path():
     """Make pypandoc-binary's pandoc the one on PATH when PATH has none.
 
     nbconvert's LaTeX route calls ``pandoc`` by name; pypandoc-binary ships one.
     """
-    if shutil.which("pandoc"):
-        return
-    try:
-        import pypandoc
-
-        folder = Path(pypandoc.get_pandoc_path()).parent
-    except (ImportError, OSError):
-        return  # nbconvert then says that pandoc is missing
-    os.environ["PATH"] = f"{folder}{os.pathsep}{os.environ.get('PATH', '')}"
+    found = None if shutil.which("pandoc") else pandoc_path()
+    if found is None:
+        return  # one is on PATH already, or nbconvert says that pandoc is missing
+    os.environ["PATH"] = f"{found.parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 class TypstPDFExporter(_HomeworkExporter, MarkdownExporter):

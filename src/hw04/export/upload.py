@@ -16,10 +16,20 @@ class MissingTool(RuntimeError):
     """A tool the chosen route needs is not installed; the message says how."""
 
 
+LATEX_TOOLS = ("xelatex", "bibtex")  # what nbconvert's PDFExporter runs
+
+
+def missing_latex_tools():
+    """The tools of :data:`LATEX_TOOLS` that are not on PATH."""
+    return [tool for tool in LATEX_TOOLS if not shutil.which(tool)]
+
+
 def check_latex_tools():
-    """Raise :class:`MissingTool` when xelatex is missing (before anything slow)."""
-    if not shutil.which("xelatex"):
-        raise MissingTool(LATEX_INSTALL_HELP.format(missing="xelatex"))
+    """Raise :class:`MissingTool` when a LaTeX tool is missing (before anything
+    slow)."""
+    missing = missing_latex_tools()
+    if missing:
+        raise MissingTool(LATEX_INSTALL_HELP.format(missing=" and ".join(missing)))
 
 
 def export_pdf(notebook, out_dir, exporter_name="typstpdf"):
