@@ -35,7 +35,12 @@ REQUIREMENTS = ROOT / "requirements.txt"
 DEV_REQUIREMENTS = ROOT / "tests" / "requirements-dev.txt"
 OLDEST_REQUIREMENTS = ROOT / "tests" / "requirements-oldest.txt"
 # What the set-up reads: a change to any of them fills .venv again.
-SETUP_INPUTS = [REQUIREMENTS, ROOT / "pyproject.toml", ROOT / "src/hw04/install.py"]
+SETUP_INPUTS = [
+    REQUIREMENTS,
+    ROOT / "pyproject.toml",
+    *(ROOT / "src" / "hw04" / name for name in ("install.py", "reproducible.py")),
+    ROOT / "src" / "hw04" / "export" / "__init__.py",
+]
 
 
 # --------------------------------------------------------------- environment

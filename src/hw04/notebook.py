@@ -78,21 +78,29 @@ def execute_notebook(out_dir, parameters, notebook=NOTEBOOK, progress=None):
 def refresh_outputs(notebook=NOTEBOOK):
     """Re-execute ``notebook`` in place with its own parameters; sources are kept.
 
-    Returns the seconds it took.
+    Returns the seconds it took. Raises :class:`NotebookStopped` when a cell
+    fails, and then writes nothing.
     """
     import nbformat
     from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
 
     options = papermill_options()
     nb = nbformat.read(notebook, as_version=4)
     start = time.perf_counter()
-    NotebookClient(
-        nb,
-        kernel_name=options["kernel_name"],
-        shutdown_kernel=options["shutdown_kernel"],
-        timeout=1800,
-        resources={"metadata": {"path": options["cwd"]}},
-    ).execute()
+    try:
+        NotebookClient(
+            nb,
+            kernel_name=options["kernel_name"],
+            shutdown_kernel=options["shutdown_kernel"],
+            timeout=1800,
+            resources={"metadata": {"path": options["cwd"]}},
+        ).execute()
+    except CellExecutionError as err:
+        raise NotebookStopped(
+            f"{Path(notebook).name} stopped: {err.ename}: {err.evalue}; its saved "
+            "outputs were left as they were."
+        ) from None
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     nbformat.write(nb, notebook)

@@ -26,10 +26,15 @@ def cpu_runs_reference():
     """Whether this CPU can run the reference kernel (x86-64 with AVX2 and FMA)."""
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return False
-    try:  # NumPy's own record of the CPU's features, on every OS
+    # NumPy's own record of the CPU's features, on every OS (a private name: its
+    # module moved from numpy.core to numpy._core in NumPy 2.0).
+    try:
         from numpy._core._multiarray_umath import __cpu_features__ as features
     except ImportError:
-        return False
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__ as features
+        except ImportError:
+            return False
     return bool(features.get("AVX2") and features.get("FMA3"))
 
 
@@ -40,8 +45,10 @@ def _native_chosen(env=None):
 def wanted_environment(env=None):
     """The variables a route sets before NumPy loads: ``{VARIABLE: kernel}`` or {}.
 
-    Empty when ``HW04_BLAS=native`` is set or the CPU cannot run the reference;
-    an ``OPENBLAS_CORETYPE`` already in ``env`` is replaced, not kept.
+    Empty when ``HW04_BLAS=native`` is set in ``env`` (default: this process's)
+    or the CPU cannot run the reference. The routes update their environment
+    with it, so an ``OPENBLAS_CORETYPE`` already there gives way to the reference
+    and stays only where this is empty.
     """
     if _native_chosen(env) or not cpu_runs_reference():
         return {}
