@@ -29,7 +29,6 @@ DATA_FILES = {
     "x_test.csv": "x1,x2",
     "y_test.csv": "y",
 }
-FILE_NAMES = tuple(DATA_FILES)
 DEFAULT_SEED = 20190301
 CENTRES_Q2 = np.array([[1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]])
 

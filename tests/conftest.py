@@ -37,13 +37,6 @@ def small_xor():
     return x_tr_N2[:200], y_tr_N[:200]
 
 
-def homework_settings():
-    """The four settings as the notebook's settings cell defines them."""
-    from hw04.notebook import homework_settings
-
-    return homework_settings()
-
-
 def execute(tmp_path, **parameters):
     """Run hw04.ipynb with papermill into tmp_path; return the executed notebook."""
     import papermill

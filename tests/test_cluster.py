@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from conftest import homework_settings
 from hw04 import training
+from hw04.notebook import homework_settings
 
 
 def runs_table(X, y, seeds):

@@ -12,8 +12,8 @@ from hw04 import inputs
 
 def test_script_reproduces_the_shipped_csvs_byte_for_byte(tmp_path):
     written = mk.write_xor_data(tmp_path)
-    assert sorted(written) == sorted(mk.FILE_NAMES)
-    for name in mk.FILE_NAMES:
+    assert sorted(written) == sorted(mk.DATA_FILES)
+    for name in mk.DATA_FILES:
         assert (tmp_path / name).read_bytes() == (ROOT / "data_xor" / name).read_bytes()
 
 
@@ -47,7 +47,7 @@ def test_script_cli_says_what_it_did(tmp_path, capsys):
 
 @pytest.fixture
 def data_copy(tmp_path):
-    for name in mk.FILE_NAMES:
+    for name in mk.DATA_FILES:
         shutil.copy(ROOT / "data_xor" / name, tmp_path / name)
     return tmp_path
 

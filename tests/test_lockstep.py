@@ -9,9 +9,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 
-from conftest import homework_settings
 from hw04 import sklearn_compat
 from hw04.engine import lockstep
+from hw04.notebook import homework_settings
 
 pytestmark = pytest.mark.skipif(
     sklearn_compat.engine_unverified_reason() is not None,

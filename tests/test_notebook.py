@@ -444,7 +444,7 @@ def test_appendix_seeds_is_checked_with_the_other_parameters(tmp_path):
 
 
 def test_notebook_settings_are_the_homeworks():
-    from conftest import homework_settings
+    from hw04.notebook import homework_settings
 
     settings = homework_settings()
     assert list(settings) == ["lbfgs-relu", "lbfgs-logistic", "sgd-relu",

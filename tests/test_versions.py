@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 import sklearn
 
-from conftest import ROOT, homework_settings
+from conftest import ROOT
 from hw04 import sklearn_compat, training
 from hw04.engine import lockstep
+from hw04.notebook import homework_settings
 
 
 @pytest.mark.parametrize("version", ["1.2.2", "1.10.0", "2.0.1"])
@@ -54,9 +55,9 @@ def test_the_engine_runs_only_where_it_was_verified(small_xor, monkeypatch):
     os.environ.get("HW04_OLDEST") == "1", reason="already the oldest environment"
 )
 def test_wrapper_and_engine_tests_pass_on_the_oldest_supported_release():
-    import make_homework as build
+    import make_homework
 
-    python = build.oldest_environment()
+    python = make_homework.oldest_environment()
     result = subprocess.run(
         [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o",
          "addopts=", "tests/test_lbfgs_wrapper.py", "tests/test_versions.py"],

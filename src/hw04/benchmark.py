@@ -110,7 +110,7 @@ def main(argv=None):
         training.fit_seeds(est, X, y, [0, 1], progress=False, check=False)
     base, base_fits = sequential_sweep(settings, X, y, seeds)
     base_total = sum(base.values())
-    base_sgd = base["sgd-relu"] + base["sgd-logistic"]
+    base_sgd = sum(base[n] for n, est in settings.items() if est.solver == "sgd")
     runs = {"sweep": [], "cold": [], "warm": [], "off": []}
     n_differ = 0
     for _ in range(args.repeat):
@@ -129,9 +129,10 @@ def main(argv=None):
     )
 
     lines = [
-        f"{n_fits} fits ({len(seeds)} seeds x 4 settings) on {cpu_count()} cores "
-        f"({platform.machine()}), {time.strftime('%Y-%m-%d')}",
-        f"baseline: sequential sklearn, all 4 settings   {base_total:7.1f} s",
+        f"{n_fits} fits ({len(seeds)} seeds x {len(settings)} settings) on "
+        f"{cpu_count()} cores ({platform.machine()}), {time.strftime('%Y-%m-%d')}",
+        f"baseline: sequential sklearn, all {len(settings)} settings   "
+        f"{base_total:7.1f} s",
         f"baseline: sequential sklearn, the 2 SGD settings {base_sgd:5.1f} s",
         f"ours: the median of {args.repeat} runs each (fastest-slowest)",
         "",

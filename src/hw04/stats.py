@@ -81,6 +81,19 @@ def wilson_errorbar(solved_flags):
     return wilson_interval(int(flags.sum()), len(flags))
 
 
+def intervals_apart(a, b):
+    """Whether two rates' intervals (mappings with ``ci_low`` and ``ci_high``, such
+    as rows of :func:`success_table`) do not overlap.
+
+    Examples
+    --------
+    >>> low, high = {"ci_low": 0.1, "ci_high": 0.3}, {"ci_low": 0.4, "ci_high": 0.6}
+    >>> intervals_apart(low, high), intervals_apart(low, {"ci_low": 0.2, "ci_high": 1})
+    (True, False)
+    """
+    return a["ci_low"] > b["ci_high"] or b["ci_low"] > a["ci_high"]
+
+
 def success_table(runs, by):
     """Runs solved per group, with the rate and its 95 % Wilson interval.
 

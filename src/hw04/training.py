@@ -54,7 +54,7 @@ class SeedFits:
         number of seeds (for runs from the cache, the time when they trained).
     engine : str
         ``'batched'`` when the lockstep engine trained the runs, else
-        ``'sklearn'`` (its own ``fit``, one seed after another).
+        ``'sklearn'`` (its own ``fit`` for each seed, in chunks over processes).
     n_from_cache : int
         How many runs were read from the cache instead of trained.
     check : ExactnessCheck or None

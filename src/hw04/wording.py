@@ -40,3 +40,17 @@ def span(low, high, fmt=".3f"):
     """
     low, high = f"{low:{fmt}}", f"{high:{fmt}}"
     return low if low == high else f"{low}-{high}"
+
+
+def small(x):
+    """A small number as a reader writes it: '1e-8', '0.0001', '0.1'.
+
+    Examples
+    --------
+    >>> small(1e-8), small(1e-4), small(0.1)
+    ('1e-8', '0.0001', '0.1')
+    """
+    if x >= 1e-4:
+        return f"{x:g}"
+    mantissa, exponent = f"{x:e}".split("e")
+    return f"{float(mantissa):g}e{int(exponent)}"

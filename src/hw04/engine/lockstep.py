@@ -21,7 +21,7 @@ sklearn does, in the same order:
   accumulated batch-weighted, and the learning-rate schedule and stopping rule are
   replayed per seed.
 
-The result depends on the BLAS build and the C library: :func:`training.fit_seeds`
+The result depends on the BLAS build and the C library: :func:`hw04.training.fit_seeds`
 refits one run of every setting it trains with sklearn's own ``fit`` and
 compares the bits, and trains the setting with sklearn's ``fit`` on any
 difference.
@@ -155,7 +155,8 @@ def fit_sgd_lockstep(estimator, X, y, seeds):
 
 def fit_and_say_steps(estimator, X, y, seeds):
     """:func:`fit_sgd_lockstep`, and which steps ran: ``'whole'``, ``'fused'``,
-    ``'compiled'``, ``'numpy'``, or ``'sklearn'`` (its own ``fit``)."""
+    ``'compiled'``, ``'numpy'``, ``'sklearn'`` (its own ``fit``), or ``'none'``
+    (no seeds)."""
     seeds = list(seeds)
     sklearn_compat.validate_params(estimator)
     reason = unsupported_reason(estimator, y, X)
