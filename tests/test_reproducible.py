@@ -114,6 +114,46 @@ def test_the_switch_keeps_the_cpus_own_kernel(monkeypatch):
     assert reproducible.wanted_environment({"OPENBLAS_CORETYPE": "Zen"}) == expected
 
 
+def test_a_kernel_from_another_environment_says_so_and_runs_on(tmp_path):
+    """A Jupyter kernel whose kernelspec carries no BLAS setting, started from an
+    environment that names another kernel, as another Jupyter would start it."""
+    import nbformat.v4 as v4
+
+    spec = tmp_path / "jupyter" / "kernels" / "elsewhere"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "elsewhere", "language": "python"})
+    )
+    nb = v4.new_notebook(
+        cells=[
+            v4.new_code_cell(
+                "from hw04 import reproducible\nprint(reproducible.blas_notice())"
+            ),
+            v4.new_code_cell("print(sum(range(4)))"),
+        ]
+    )
+    nbformat.write(nb, tmp_path / "in.ipynb")
+    code = (
+        "import papermill\n"
+        f"papermill.execute_notebook({str(tmp_path / 'in.ipynb')!r}, "
+        f"{str(tmp_path / 'out.ipynb')!r}, kernel_name='elsewhere', "
+        "progress_bar=False)"
+    )
+    env = {
+        **os.environ,
+        "OPENBLAS_CORETYPE": "Sandybridge",
+        "JUPYTER_PATH": str(tmp_path / "jupyter"),
+    }
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=300)
+    out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    notice, after = ("".join(o.get("text", "") for o in c.outputs) for c in out.cells)
+    assert notice.count("\n") == 1
+    assert notice.startswith("Note: OpenBLAS runs its Sandybridge kernel here")
+    assert "start Jupyter from .venv" in notice
+    assert after == "6\n"
+
+
 def test_a_process_outside_the_routes_says_so_in_one_line():
     # As a kernel started from another environment: its own kernel, no setting.
     code = "from hw04 import reproducible; print(reproducible.blas_notice())"
