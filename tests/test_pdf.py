@@ -182,7 +182,7 @@ def test_latex_route_names_what_to_install_when_xelatex_is_missing(tmp_path):
     )  # fmt: skip
     assert result.returncode != 0
     message = result.stderr
-    assert "needs xelatex on your PATH" in message
+    assert "needs xelatex and bibtex on your PATH" in message
     assert "apt-get install --no-install-recommends texlive-xetex" in message
     assert "brew" in message and "MiKTeX" in message
     assert "Traceback" not in message

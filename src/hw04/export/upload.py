@@ -4,7 +4,7 @@ import shutil
 from pathlib import Path
 
 LATEX_INSTALL_HELP = """\
-The LaTeX route needs {missing} on your PATH. Install it, or drop --latex to use
+The LaTeX route needs {missing} on your PATH. Install TeX, or drop --latex to use
 the default route, which needs nothing beyond pip:
   Debian/Ubuntu: sudo apt-get install --no-install-recommends texlive-xetex \\
                    texlive-fonts-recommended texlive-plain-generic
