@@ -75,7 +75,7 @@ def test_three_kinds_of_cpu_give_the_same_runs_and_fingerprint(
         nb, runs = under_each_kernel[kernel]
         pd.testing.assert_frame_equal(runs, runs_ref, check_exact=True)
         assert fingerprint_of(nb) == fingerprint_of(nb_ref), kernel
-        assert "Haswell kernel, the reference" in "\n".join(text_outputs(nb))
+        assert "Haswell kernel, the reference one" in "\n".join(text_outputs(nb))
     # The default run (appendix on) trains the same main runs.
     assert fingerprint_of(default_run[0]) == fingerprint_of(nb_ref)
 

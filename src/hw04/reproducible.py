@@ -128,8 +128,8 @@ def blas_notice():
     library, kernel, version = blas_in_use()
     if library == "openblas" and kernel == REFERENCE_KERNEL:
         return (
-            f"BLAS: OpenBLAS {version}, {kernel} kernel, the reference: the numbers "
-            "are those of any machine with these pins."
+            f"BLAS: OpenBLAS {version} with its {kernel} kernel, the reference one: "
+            "these numbers are those of every machine with these pins."
         )
     if library != "openblas":
         return (
