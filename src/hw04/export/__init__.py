@@ -14,8 +14,9 @@ JupyterLab's *File > Save and Export Notebook As* find them:
     nbconvert's own PDF exporter (XeLaTeX) with the template ``hw04_latex``, which
     wraps long code lines. Needs a TeX installation.
 
-Both run the same preprocessors first: :class:`GradescopeChecks` warns about what a
-grader would send back, :class:`EffectiveParameters` shows the parameters of a
+Both run the same preprocessors first (:mod:`hw04.export.preprocessors`):
+``GradescopeChecks`` warns about what a grader would send back
+(:mod:`hw04.export.checks`), ``EffectiveParameters`` shows the parameters of a
 papermill run once, and nbconvert's ``CoalesceStreamsPreprocessor`` joins the
 printed lines of a cell into one block. What goes on a new page is chosen by the
 ``page-break`` cell tag; a cell tagged ``remove-cell`` is left out.
@@ -36,7 +37,6 @@ from nbconvert.exporters import (
     PDFExporter,
     TemplateExporter,
 )
-from nbconvert.preprocessors import Preprocessor
 from traitlets import List, Unicode, default
 from traitlets.config import Config
 
@@ -44,135 +44,13 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 LUA_FILTER = HERE / "hw04.lua"
 TYPST_HEADER = HERE / "header.typ"
-COLLABORATORS = "COLLABORATORS.txt"
-
-
-# --------------------------------------------------------------- preprocessors
-
-
-def _tags(cell):
-    return cell.get("metadata", {}).get("tags", [])
-
-
-def _is_blank_template(text):
-    """True when no line of COLLABORATORS.txt has been filled in.
-
-    The template's lines are either labels ending in ``:``, an empty ``Name:``,
-    bare ``-`` bullets, or fixed sentences; a student's entry adds text after
-    ``Name:`` or after a ``-``.
-    """
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("Name:") and stripped[len("Name:") :].strip():
-            return False
-        if stripped.startswith("-") and stripped.strip("- "):
-            return False
-    return True
-
-
-def gradescope_warnings(nb, folder):
-    """What a grader would send back, one line each, for notebook ``nb``.
-
-    Parameters
-    ----------
-    nb : nbformat.NotebookNode
-        The notebook as it will be exported.
-    folder : pathlib.Path
-        The notebook's folder, where ``COLLABORATORS.txt`` belongs.
-
-    Returns
-    -------
-    list of str
-        Empty when the notebook is ready to upload.
-    """
-    warnings = []
-    first = next((c for c in nb.cells if c.cell_type == "markdown"), None)
-    if first is not None and "Your Name" in first.source:
-        warnings.append(
-            "The first cell still says 'Your Name': put your name on its Student line."
-        )
-    collaborators = Path(folder) / COLLABORATORS
-    if not collaborators.exists():
-        warnings.append(
-            f"{collaborators} is missing: the course asks for it beside the notebook."
-        )
-    elif _is_blank_template(collaborators.read_text(errors="replace")):
-        warnings.append(
-            f"{collaborators} is still the blank template: fill in your name, "
-            "hours and collaborators."
-        )
-    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
-    counts = [c.get("execution_count") for c in code]
-    if code and counts != list(range(1, len(code) + 1)):
-        not_run = sum(count is None for count in counts)
-        detail = (
-            f"{not_run} of {len(code)} code cells never ran"
-            if not_run
-            else "execution counts are out of order"
-        )
-        warnings.append(
-            f"The cells were not run top to bottom in one go ({detail}): use "
-            "Kernel > Restart Kernel and Run All Cells, then save."
-        )
-    for index, cell in enumerate(code, start=1):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                warnings.append(
-                    f"Code cell {index} shows an error: {output.get('ename')}: "
-                    f"{output.get('evalue')}"
-                )
-    return warnings
-
-
-class GradescopeChecks(Preprocessor):
-    """Log :func:`gradescope_warnings` of the notebook; change nothing."""
-
-    def preprocess(self, nb, resources):
-        folder = resources.get("metadata", {}).get("path") or os.getcwd()
-        found = gradescope_warnings(nb, folder)
-        for message in found:
-            self.log.warning("Before uploading: %s", message)
-        resources["gradescope_warnings"] = found
-        return nb, resources
-
-
-class EffectiveParameters(Preprocessor):
-    """Show the parameters of a papermill run once, in the ``parameters`` cell.
-
-    papermill adds a cell tagged ``injected-parameters`` after the ``parameters``
-    cell and records the values it injected in ``nb.metadata.papermill.parameters``.
-    This preprocessor writes those values into the ``parameters`` cell's lines
-    (keeping each line's comment) and drops the injected cell, so the PDF shows
-    each parameter once, with the value that took effect.
-    """
-
-    def preprocess(self, nb, resources):
-        from papermill.translators import PythonTranslator
-
-        injected = any("injected-parameters" in _tags(c) for c in nb.cells)
-        original = next((c for c in nb.cells if "parameters" in _tags(c)), None)
-        values = nb.metadata.get("papermill", {}).get("parameters")
-        if not injected or original is None or values is None:
-            return nb, resources
-        values = dict(values)
-        lines = []
-        for param in PythonTranslator.inspect(original):
-            value = param.default
-            if param.name in values:
-                value = PythonTranslator.translate(values.pop(param.name))
-            comment = f"  # {param.help}" if param.help else ""
-            lines.append(f"{param.name} = {value}{comment}")
-        lines += [f"{k} = {PythonTranslator.translate(v)}" for k, v in values.items()]
-        original.source = "\n".join(lines)
-        nb.cells = [c for c in nb.cells if "injected-parameters" not in _tags(c)]
-        return nb, resources
 
 
 # ------------------------------------------------------------------- exporters
 
 _SHARED_PREPROCESSORS = [
-    "hw04.export.GradescopeChecks",
-    "hw04.export.EffectiveParameters",
+    "hw04.export.preprocessors.GradescopeChecks",
+    "hw04.export.preprocessors.EffectiveParameters",
     *Exporter.default_preprocessors.default(),
 ]
 _SHARED_CONFIG = {
