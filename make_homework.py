@@ -205,7 +205,7 @@ def command_setup(args):
     """The package's set-up step once more (the BLAS choice, read again), and what
     comes next. In an environment of the user's own (``HW04_NO_VENV=1``) it
     changes nothing."""
-    if "1" not in (os.environ.get("HW04_NO_VENV"), os.environ.get("HW04_JUST_SET_UP")):
+    if os.environ.get("HW04_NO_VENV") != "1" and not args.just_set_up:
         _install_step(sys.executable)
     lab = VENV / ("Scripts/jupyter-lab.exe" if os.name == "nt" else "bin/jupyter-lab")
     print(
@@ -272,6 +272,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     ensure_environment(dev=args.command in ("test", "bench"))
+    # Read once here, so that no child (pytest, a kernel) inherits the flag.
+    args.just_set_up = os.environ.pop("HW04_JUST_SET_UP", None) == "1"
     from hw04 import reproducible
     from hw04.export.upload import MissingTool
     from hw04.notebook import NotebookStopped

@@ -7,7 +7,6 @@ with the kernel ``.venv`` registers and the BLAS kernel of
 from the notebook's own settings cell, so that they are defined once.
 """
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -32,10 +31,9 @@ def papermill_options():
     """The options of every papermill run of the notebook (build, benchmark, tests).
 
     The kernel is Jupyter's ``python3`` of this environment; in ``.venv`` its
-    kernelspec carries the BLAS setting, and the variables are set here too for
-    an environment without it.
+    kernelspec carries the BLAS setting (elsewhere the command script sets it for
+    what it starts).
     """
-    os.environ.update(reproducible.chosen_environment())
     return {
         "cwd": str(HOMEWORK_DIR),
         "kernel_name": reproducible.KERNEL_NAME,

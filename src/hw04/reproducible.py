@@ -71,7 +71,7 @@ def install_kernelspec(prefix):
                 prefix=str(prefix), env=env)
     )  # fmt: skip
     spec = json.loads((folder / "kernel.json").read_text())
-    spec.setdefault("metadata", {})["hw04"] = {"blas": wanted}
+    spec.setdefault("metadata", {})["hw04"] = "written by hw04.install"  # ours
     # Quiet: the kernel's start-up notices would fill papermill's and the
     # server's terminal; errors still show.
     spec["argv"].append("--IPKernelApp.log_level=ERROR")
@@ -101,7 +101,7 @@ def chosen_environment():
         written = json.loads(kernelspec_file().read_text())
     except (OSError, ValueError):
         return wanted_environment()
-    if written.get("metadata", {}).get("hw04") is None:
+    if "hw04" not in written.get("metadata", {}):
         return wanted_environment()
     return {k: v for k, v in written.get("env", {}).items() if k == VARIABLE}
 
