@@ -7,12 +7,41 @@ iteration from the optimizer's own per-iteration callback. Nothing printed is
 parsed, and nothing is printed.
 """
 
+import re
+
 import numpy as np
 import scipy.optimize
+import sklearn
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.validation import check_is_fitted
 
-from hw04.sklearn_compat import _check_optimize_result, split_lbfgs_args
+# This module stands alone (numpy, scipy and scikit-learn only), so that it can be
+# copied into another project. It relies on private parts of MLPClassifier, which
+# scikit-learn may change in any release: the method ``_fit_lbfgs`` it overrides
+# (its last argument is ``layer_units``, the others are what ``_loss_grad_lbfgs``
+# takes after the packed weights), ``_loss_grad_lbfgs``, ``_unpack`` with the
+# ``_coef_indptr`` and ``_intercept_indptr`` it reads, ``_pack``, and
+# ``_check_optimize_result``. The oldest and newest (major, minor) release tested:
+SUPPORTED_SKLEARN = ((1, 3), (1, 9))
+
+
+def _sklearn_release(version):
+    """``(major, minor)`` of a version string such as '1.9.1' or '1.10.dev0'."""
+    found = re.match(r"(\d+)\.(\d+)", version)
+    return (int(found[1]), int(found[2])) if found else (0, 0)
+
+
+_OLDEST, _NEWEST = (".".join(map(str, release)) for release in SUPPORTED_SKLEARN)
+_FOUND = _sklearn_release(sklearn.__version__)
+if not SUPPORTED_SKLEARN[0] <= _FOUND <= SUPPORTED_SKLEARN[1]:
+    raise ImportError(
+        f"MLPClassifierLBFGS needs scikit-learn {_OLDEST} to {_NEWEST}, found "
+        f"{sklearn.__version__}; install the pinned one with "
+        "`pip install -r requirements.txt`."
+    )
+
+from sklearn.neural_network._multilayer_perceptron import _pack  # noqa: E402
+from sklearn.utils.optimize import _check_optimize_result  # noqa: E402
 
 
 class MLPClassifierLBFGS(MLPClassifier):
@@ -109,18 +138,11 @@ class MLPClassifierLBFGS(MLPClassifier):
         return self.did_converge_
 
     def _fit_lbfgs(self, X, y, *args):
-        # The arguments after X and y differ between sklearn releases.
-        loss_args, layer_units = split_lbfgs_args(args)
-        # sklearn's own L-BFGS set-up: where each layer sits in the flat vector.
-        self._coef_indptr, self._intercept_indptr = [], []
-        start = 0
-        for n_in, n_out in zip(layer_units[:-1], layer_units[1:]):
-            self._coef_indptr.append((start, start + n_in * n_out, (n_in, n_out)))
-            start += n_in * n_out
-        for n_out in layer_units[1:]:
-            self._intercept_indptr.append((start, start + n_out))
-            start += n_out
-        packed_0 = np.concatenate([a.ravel() for a in self.coefs_ + self.intercepts_])
+        # On every supported release the last argument is layer_units and the
+        # others are what _loss_grad_lbfgs takes after the packed weights and X, y.
+        *loss_args, _ = args
+        self._set_flat_layout()
+        packed_0 = _pack(self.coefs_, self.intercepts_)
 
         curve = []
 
@@ -152,3 +174,21 @@ class MLPClassifierLBFGS(MLPClassifier):
         self.optimizer_status_ = int(result.status)
         self.did_converge_ = result.status == 0
         self._unpack(result.x)
+
+    def _set_flat_layout(self):
+        """Where each layer's weights sit in the flat vector that L-BFGS moves.
+
+        sklearn's ``_loss_grad_lbfgs`` and ``_unpack`` read this layout, which
+        sklearn sets inside the ``_fit_lbfgs`` that this class replaces; it
+        follows ``_pack``'s order (every coefficient matrix, then every
+        intercept vector), taken from the initial weights' own shapes.
+        """
+        arrays = self.coefs_ + self.intercepts_
+        ends = np.cumsum([a.size for a in arrays]).tolist()
+        starts = [0, *ends[:-1]]
+        n_coefs = len(self.coefs_)
+        self._coef_indptr = [
+            (start, end, a.shape)
+            for start, end, a in zip(starts[:n_coefs], ends[:n_coefs], self.coefs_)
+        ]
+        self._intercept_indptr = list(zip(starts[n_coefs:], ends[n_coefs:]))

@@ -32,6 +32,28 @@ def test_an_unsupported_release_stops_at_import_with_one_line(monkeypatch, versi
     importlib.reload(sklearn_compat)
 
 
+@pytest.mark.parametrize("version", ["1.2.2", "1.10.0"])
+def test_the_wrappers_own_gate_stops_an_unsupported_release_in_one_line(version):
+    # In a child process: reloading the course module here would make a second
+    # class of the same name, which pickle then refuses for the first one's fits.
+    code = (
+        f"import sklearn; sklearn.__version__ = {version!r}; "
+        "import MLPClassifierWithSolverLBFGS"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True
+    )
+    last = result.stderr.strip().splitlines()[-1]
+    assert result.returncode != 0
+    assert f"MLPClassifierLBFGS needs scikit-learn 1.3 to 1.9, found {version}" in last
+
+
+def test_the_wrapper_and_the_package_support_the_same_releases():
+    import MLPClassifierWithSolverLBFGS as wrapper
+
+    assert wrapper.SUPPORTED_SKLEARN == sklearn_compat.SUPPORTED
+
+
 def test_the_engine_runs_only_where_it_was_verified(small_xor, monkeypatch):
     X, y = small_xor
     est = homework_settings()["sgd-relu"].set_params(max_iter=3)

@@ -1,17 +1,12 @@
 """Every private scikit-learn name this package uses, behind one version gate.
 
-The L-BFGS wrapper overrides ``MLPClassifier._fit_lbfgs`` and the batched SGD
-engine calls ``_validate_input``, ``_initialize`` and ``SGDOptimizer``. These
-are not public API, so they are reached only through this module, which knows
-how each supported release spells them:
+The batched SGD engine calls ``_validate_input``, ``_initialize``, ``_pack`` and
+``SGDOptimizer``, and reads ``_no_improvement_count``. These are not public API,
+so the package reaches them only through this module.
 
-* scikit-learn 1.3 to 1.6: ``_fit_lbfgs(X, y, activations, deltas, coef_grads,
-  intercept_grads, layer_units)``;
-* scikit-learn 1.7 and newer: the same with ``sample_weight`` after ``y``.
-
-The wrapper, as a subclass, also relies on the inherited ``_loss_grad_lbfgs``,
-``_unpack`` and the ``_coef_indptr`` layout, which all these releases share;
-its tests compare its weights with sklearn's on the oldest and newest release.
+The course's L-BFGS wrapper (``MLPClassifierWithSolverLBFGS.py``) stands alone and
+has its own gate for the private names it needs, over the same range (a test
+checks that the two ranges agree).
 
 Outside :data:`SUPPORTED` the import stops with one line that names the version
 found and the range supported.
@@ -19,8 +14,8 @@ found and the range supported.
 
 import sklearn
 from packaging.version import Version
+from sklearn.neural_network._multilayer_perceptron import _pack
 from sklearn.neural_network._stochastic_optimizers import SGDOptimizer  # noqa: F401
-from sklearn.utils.optimize import _check_optimize_result  # noqa: F401
 
 SUPPORTED = ((1, 3), (1, 9))  # oldest and newest (major, minor) tested here
 # The batched engine reproduces sklearn's SGD bit for bit on these releases
@@ -34,9 +29,12 @@ def sklearn_version():
     return release[0], release[1] if len(release) > 1 else 0
 
 
+def _release_text(release):
+    return ".".join(map(str, release))
+
+
 def _range_text():
-    (a, b), (c, d) = SUPPORTED
-    return f"{a}.{b} to {c}.{d}"
+    return " to ".join(map(_release_text, SUPPORTED))
 
 
 if not SUPPORTED[0] <= sklearn_version() <= SUPPORTED[1]:
@@ -45,42 +43,27 @@ if not SUPPORTED[0] <= sklearn_version() <= SUPPORTED[1]:
         "install the pinned one with `pip install -r requirements.txt`."
     )
 
-HAS_SAMPLE_WEIGHT = sklearn_version() >= (1, 7)
-
 
 def engine_unverified_reason():
     """Why the batched engine must not run on this scikit-learn, or None."""
     if sklearn_version() in ENGINE_VERIFIED:
         return None
+    verified = " and ".join(map(_release_text, sorted(ENGINE_VERIFIED)))
     return (
-        f"it is verified bit for bit on scikit-learn 1.9 only, and this is "
+        f"it is verified bit for bit on scikit-learn {verified} only, and this is "
         f"{sklearn.__version__}"
     )
-
-
-def split_lbfgs_args(args):
-    """Split the arguments sklearn passes to ``_fit_lbfgs`` after ``X, y``.
-
-    Returns
-    -------
-    loss_args : tuple
-        What ``_loss_grad_lbfgs`` takes after the packed weights, ``X`` and
-        ``y`` (``sample_weight`` first on 1.7+), in sklearn's order.
-    layer_units : list of int
-    """
-    expected = 6 if HAS_SAMPLE_WEIGHT else 5
-    if len(args) != expected:
-        raise TypeError(
-            f"scikit-learn {sklearn.__version__} called _fit_lbfgs with "
-            f"{len(args) + 2} arguments, not {expected + 2}; this wrapper does not "
-            "know that release."
-        )
-    return tuple(args[:-1]), args[-1]
 
 
 def validate_input(clf, X, y):
     """sklearn's own input validation of a fit from scratch: ``(X, y)``."""
     return clf._validate_input(X, y, incremental=False, reset=True)
+
+
+def pack(coefs, intercepts):
+    """sklearn's flat vector of the weights: every coefficient matrix, then every
+    intercept vector, each raveled."""
+    return _pack(coefs, intercepts)
 
 
 def initialize(clf, Y_N1, layer_units, dtype):

@@ -305,16 +305,14 @@ class _Lockstep:
                 rows = slice(int(rows[0]), int(rows[0]) + len(rows))  # no copy
             self.batch_groups.append((int(size), cols, rows))
         self.shapes = [c.shape for c in ref.coefs_]
-        # Flat layout per seed, as sklearn packs it: all coefs, then all intercepts.
+        # One row per seed, packed by sklearn; the bounds of each array in a row
+        # follow _pack's order (all coefs, then all intercepts), for the views.
         sizes = [int(np.prod(s)) for s in self.shapes] + [s[1] for s in self.shapes]
         self.bounds = np.concatenate([[0], np.cumsum(sizes)])
         self.n_coef = int(sum(sizes[: len(self.shapes)]))
         self.coef_bounds = self.bounds[: len(self.shapes) + 1].astype(np.int64)
         self.params_SP = np.stack(
-            [
-                np.concatenate([a.ravel() for a in f.coefs_ + f.intercepts_])
-                for f in fits
-            ]
+            [sklearn_compat.pack(f.coefs_, f.intercepts_) for f in fits]
         )
         self.velocity_SP = np.zeros_like(self.params_SP)
         S0, N = len(fits), self.n_samples
