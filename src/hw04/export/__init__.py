@@ -44,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 LUA_FILTER = HERE / "hw04.lua"
 TYPST_HEADER = HERE / "header.typ"
+PAGE_SETTINGS = HERE / "page.yaml"
 
 
 # ------------------------------------------------------------------- exporters
@@ -57,7 +58,12 @@ _SHARED_CONFIG = {
     "GradescopeChecks": {"enabled": True},
     "EffectiveParameters": {"enabled": True},
     "CoalesceStreamsPreprocessor": {"enabled": True},
-    "TagRemovePreprocessor": {"enabled": True, "remove_cell_tags": {"remove-cell"}},
+    # Jupyter Book's tags: an answer's code shows only its output in the PDF.
+    "TagRemovePreprocessor": {
+        "enabled": True,
+        "remove_cell_tags": {"remove-cell"},
+        "remove_input_tags": {"remove-input"},
+    },
 }
 
 
@@ -146,10 +152,10 @@ class TypstPDFExporter(_HomeworkExporter, MarkdownExporter):
                     "--wrap=preserve",
                     "--columns=10000",  # tables sized by their content
                     f"--include-in-header={TYPST_HEADER}",
+                    # Margins, page numbers and type size as pandoc's Typst
+                    # template reads them (a margin is a map: metadata only).
+                    f"--metadata-file={PAGE_SETTINGS}",
                     f"--variable=papersize:{self.paper}",
-                    "--variable=margin.x:0.9in",
-                    "--variable=margin.y:0.8in",
-                    "--variable=fontsize:10pt",
                 ],
             )
             pdf = typst.compile(str(typ), root=str(folder))
