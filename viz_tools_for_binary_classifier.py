@@ -2,7 +2,9 @@
 
 Every helper draws only on the ``Axes`` it is given (or makes one when given
 none) and returns it; none calls ``plt.show()``, fits a model or changes global
-matplotlib settings.
+matplotlib settings. The figures are sized for a printed page of
+:data:`TEXT_WIDTH` inches, with no text smaller than :data:`SMALLEST_FONT` points
+there, so that a figure placed at the full text width reads as it does on screen.
 """
 
 import math
@@ -10,13 +12,35 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import Normalize
+from matplotlib.lines import Line2D
+from scipy.stats import binomtest
 from sklearn.metrics import log_loss, zero_one_loss
+
+TEXT_WIDTH = 6.7  # inches: a US-letter page with 0.9 in margins
+SMALLEST_FONT = 7.5  # points, for tick labels; titles and labels are larger
+LABEL_FONT = 8.5
 
 PROBA_LEVELS = np.linspace(0.0, 1.0, 21)
 PROBA_CMAP = "RdBu_r"  # diverging: blue for class 0, white at 0.5, red for class 1
 # Probabilities 0 and 1 map to the light part of the colour scale, so that the
 # dark markers of the points stay visible on both ends.
 PROBA_NORM = Normalize(vmin=-0.4, vmax=1.4)
+
+
+# Dark markers on the light ends of the colour scale stay visible everywhere.
+MARKERS = {
+    0: {"marker": "o", "mfc": "white", "mec": "#08306b"},
+    1: {"marker": "+", "color": "black"},
+}
+
+
+def marker_legend_handles(markersize=5):
+    """Legend entries for the points' markers: ``y=0`` and ``y=1``."""
+    return [
+        Line2D([], [], linestyle="none", markersize=markersize, label=f"y={label}",
+               **style)
+        for label, style in MARKERS.items()
+    ]  # fmt: skip
 
 
 def plot_pretty_probabilities_for_clf(
@@ -92,12 +116,7 @@ def plot_pretty_probabilities_for_clf(
         **{"levels": PROBA_LEVELS, "cmap": PROBA_CMAP, "norm": PROBA_NORM}
         | (contourf_kwargs or {}),
     )
-    # Dark markers on the light ends of the colour scale stay visible everywhere.
-    styles = {
-        0: {"marker": "o", "mfc": "white", "mec": "#08306b"},
-        1: {"marker": "+", "color": "black"},
-    }
-    for label, style in styles.items():
+    for label, style in MARKERS.items():
         mask = y_N == label
         ax.plot(
             x_N2[mask, 0],
@@ -131,26 +150,28 @@ def grid_shape(n_panels):
 
 def make_grid_axes(
     n_panels,
-    panel_inches=1.45,
-    gap_inches=(0.2, 0.5),
-    margins_inches=(0.4, 0.85, 0.75, 0.3),
+    width=TEXT_WIDTH,
+    gap_inches=(0.12, 0.34),
+    margins_inches=(0.42, 0.95, 0.62, 0.42),
     sharex=True,
     sharey=True,
 ):
-    """A figure with a near-square grid of Axes; the unused ones hidden.
+    """A figure of ``width`` inches with a near-square grid of square Axes.
 
     The layout is fixed in inches (no layout engine to run at every draw), so
-    that big grids render fast.
+    that big grids render fast; the unused panels are hidden.
 
     Parameters
     ----------
     n_panels : int
-    panel_inches : float, default=1.45
-        Width and height of one panel.
-    gap_inches : (float, float), default=(0.2, 0.5)
-        Horizontal and vertical space between panels (room for titles).
-    margins_inches : (float, float, float, float), default=(0.4, 0.85, 0.75, 0.3)
-        Left, right, top and bottom margins (the right one holds a colour bar).
+    width : float, default=TEXT_WIDTH
+        Width of the whole figure; the panels share what the gaps and margins
+        leave.
+    gap_inches : (float, float), default=(0.12, 0.34)
+        Horizontal and vertical space between panels (room for two-line titles).
+    margins_inches : (float, float, float, float), default=(0.42, 0.95, 0.62, 0.42)
+        Left, right, top and bottom margins (the right one holds a colour bar and
+        the markers' legend).
 
     Returns
     -------
@@ -159,8 +180,8 @@ def make_grid_axes(
     """
     n_rows, n_cols = grid_shape(n_panels)
     (gap_x, gap_y), (left, right, top, bottom) = gap_inches, margins_inches
-    width = left + right + n_cols * panel_inches + (n_cols - 1) * gap_x
-    height = top + bottom + n_rows * panel_inches + (n_rows - 1) * gap_y
+    panel = (width - left - right - (n_cols - 1) * gap_x) / n_cols
+    height = top + bottom + n_rows * panel + (n_rows - 1) * gap_y
     fig, axes_RC = plt.subplots(
         n_rows,
         n_cols,
@@ -173,8 +194,8 @@ def make_grid_axes(
             "right": 1 - right / width,
             "top": 1 - top / height,
             "bottom": bottom / height,
-            "wspace": gap_x / panel_inches,
-            "hspace": gap_y / panel_inches,
+            "wspace": gap_x / panel,
+            "hspace": gap_y / panel,
         },
     )
     axes = axes_RC.ravel()
@@ -185,6 +206,9 @@ def make_grid_axes(
 
 def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
     """One probability plot per fitted classifier, in a grid, with one colour bar.
+
+    The outer panels carry the axis labels; the right margin holds the colour
+    bar and the legend of the points' markers.
 
     Parameters
     ----------
@@ -209,7 +233,8 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
         axes = make_grid_axes(len(clfs))
     if len(axes) < len(clfs):
         raise ValueError(f"{len(clfs)} classifiers but only {len(axes)} Axes.")
-    for clf, label, ax in zip(clfs, labels, axes):
+    n_cols = grid_shape(len(clfs))[1]
+    for i, (clf, label, ax) in enumerate(zip(clfs, labels, axes)):
         plot_pretty_probabilities_for_clf(
             clf,
             x_N2,
@@ -218,50 +243,82 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
             title_prefix=label,
             title_format="{prefix}error {error:.3f}\nlog loss {loss:.3f}",
             n_grid=81,
+            contourf_kwargs={"rasterized": True},
+            marker_kwargs={"markersize": 2.2},
         )
-        ax.title.set_fontsize(9)
-        ax.tick_params(labelsize=7.5)
+        ax.title.set_fontsize(SMALLEST_FONT)
+        ax.tick_params(labelsize=SMALLEST_FONT, pad=1.5)
+        # Ticks at the blobs' centres only: the ends would touch the next panel's.
+        ax.set_xticks([-1, 0, 1])
+        ax.set_yticks([-1, 0, 1])
+        if i + n_cols >= len(clfs):  # no panel below: the x axis is labelled
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xlabel("$x_1$", fontsize=LABEL_FONT, labelpad=1)
+        if i % n_cols == 0:
+            ax.set_ylabel("$x_2$", fontsize=LABEL_FONT, labelpad=1)
     fig = axes[0].figure
     mappable = plt.cm.ScalarMappable(cmap=PROBA_CMAP, norm=PROBA_NORM)
-    # The colour bar sits in the right margin, beside the middle of the grid.
+    # The colour bar and the legend sit in the right margin, beside the grid.
     right = max(ax.get_position().x1 for ax in axes)
     top = max(ax.get_position().y1 for ax in axes)
     bottom = min(ax.get_position().y0 for ax in axes)
     cax = fig.add_axes(
-        [right + 0.02, bottom + 0.2 * (top - bottom), 0.018, 0.6 * (top - bottom)]
+        [right + 0.025, bottom + 0.3 * (top - bottom), 0.02, 0.55 * (top - bottom)]
     )
-    bar = fig.colorbar(mappable, cax=cax, label="P(y=1 | x)")
+    bar = fig.colorbar(mappable, cax=cax)
+    bar.set_label("P(y=1 | x)", fontsize=LABEL_FONT)
+    bar.ax.tick_params(labelsize=SMALLEST_FONT)
     bar.ax.set_ylim(0, 1)
+    fig.legend(
+        handles=marker_legend_handles(),
+        loc="upper left",
+        bbox_to_anchor=(right + 0.01, bottom + 0.25 * (top - bottom)),
+        fontsize=LABEL_FONT,
+        frameon=False,
+        handletextpad=0.2,
+        title="points",
+        title_fontsize=LABEL_FONT,
+    )
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, fontsize=10, y=1 - 0.1 / fig.get_figheight(), va="top")
     return np.asarray(axes)
 
 
-def plot_loss_curves(curves, xlabels=None, ylim=(0.0, 1.0), height=2.9):
+def plot_loss_curves(
+    curves, xlabels=None, ylim=(0.0, 1.0), row=None, col="setting", height=2.1
+):
     """Loss curves of all runs, one line per run and one panel per setting.
 
-    Drawn by seaborn's ``relplot`` from a long-form table.
+    Drawn by seaborn's ``relplot`` from a long-form table, :data:`TEXT_WIDTH`
+    wide. With ``row`` (say ``'solver'``) the panels of a row share their x
+    range, so that runs of the same optimizer compare at a glance.
 
     Parameters
     ----------
     curves : pandas.DataFrame
         One row per point of a curve, with columns ``setting``, ``seed``,
-        ``iteration`` and ``loss``. Panels follow the order of ``setting``;
-        four settings make a 2x2 grid.
+        ``iteration`` and ``loss`` (and ``row`` and ``col`` when given). Panels
+        follow the order of the table.
     xlabels : dict, optional
         Setting to its x-axis label (default 'iteration').
     ylim : (float, float), default=(0, 1)
-    height : float, default=2.9
+    row : str, optional
+        Column whose values make the rows of the grid; then ``col`` makes its
+        columns. Without it, the settings wrap two to a row.
+    col : str, default='setting'
+    height : float, default=2.1
         Height of one panel, in inches.
 
     Returns
     -------
     axes : ndarray of Axes
-        One per setting, in order; ``axes[0].figure`` is the figure.
+        One per setting, in the order of the table; ``axes[0].figure`` is the
+        figure.
     """
     import seaborn as sns
 
-    order = list(dict.fromkeys(curves["setting"]))
+    order = {c: list(dict.fromkeys(curves[c])) for c in (row, col) if c}
+    n_cols = len(order[col]) if row else min(2, len(order[col]))
     grid = sns.relplot(
         data=curves,
         kind="line",
@@ -270,33 +327,56 @@ def plot_loss_curves(curves, xlabels=None, ylim=(0.0, 1.0), height=2.9):
         hue="seed",
         units="seed",
         estimator=None,
-        col="setting",
-        col_order=order,
-        col_wrap=2 if len(order) > 1 else None,
+        row=row,
+        col=col,
+        row_order=order.get(row),
+        col_order=order[col],
+        col_wrap=None if row or n_cols < 2 else 2,
         height=height,
-        aspect=1.15,
+        aspect=TEXT_WIDTH / n_cols / height,
         palette="tab20",
         legend=False,
-        linewidth=1,
+        linewidth=0.9,
         alpha=0.8,
-        facet_kws={"sharex": False, "sharey": True},
+        facet_kws={"sharex": "row" if row else False, "sharey": True},
     )
-    n_runs = curves.groupby("setting")["seed"].nunique()
-    for name, ax in grid.axes_dict.items():
-        ax.set_title(f"{name} ({n_runs[name]} runs)", fontsize=10)
-        ax.set_xlabel((xlabels or {}).get(name, "iteration"))
-        ax.set_ylabel("training loss")
+    panels = curves.groupby("setting", sort=False)
+    for name, runs in panels:
+        first = runs.iloc[0]
+        key = (first[row], first[col]) if row else first[col]
+        ax = grid.axes_dict[key]
+        ax.set_title(f"{name} ({runs['seed'].nunique()} runs)", fontsize=LABEL_FONT)
+        ax.set_xlabel((xlabels or {}).get(name, "iteration"), fontsize=LABEL_FONT)
+        ax.set_ylabel("training loss", fontsize=LABEL_FONT)
+        ax.xaxis.set_tick_params(labelbottom=True)
+        ax.tick_params(labelsize=SMALLEST_FONT)
         ax.set_ylim(ylim)
+        ax.set_xlim(left=0)
         ax.grid(alpha=0.3)
     grid.tight_layout()  # again, now that the labels are final
-    return np.asarray([grid.axes_dict[name] for name in order])
+    return np.asarray([
+        grid.axes_dict[(g.iloc[0][row], g.iloc[0][col]) if row else g.iloc[0][col]]
+        for _, g in panels
+    ])  # fmt: skip
+
+
+def wilson_errorbar(solved_flags):
+    """seaborn's ``errorbar=`` callable: the 95 % Wilson score interval of 0/1
+    outcomes, as SciPy computes it."""
+    flags = np.asarray(solved_flags, dtype=bool)
+    interval = binomtest(int(flags.sum()), len(flags)).proportion_ci(method="wilson")
+    return interval.low, interval.high
+
+
+DODGE = 0.5  # width over which the settings' points of a condition spread
 
 
 def plot_success_rates(runs, ax=None, reference=None):
     """Share of runs that solve XOR, per condition and setting, with 95 % intervals.
 
     Drawn by seaborn's ``pointplot`` from a long-form table of runs, with the
-    Wilson score interval of each group as its error bar.
+    Wilson score interval of each group as its error bar. The markers are
+    hollow, so that no interval hides behind its marker.
 
     Parameters
     ----------
@@ -314,11 +394,9 @@ def plot_success_rates(runs, ax=None, reference=None):
     """
     import seaborn as sns
 
-    from hw04.stats import wilson_errorbar
-
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7.5, 3.6))
-        fig.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.27)
+        fig, ax = plt.subplots(figsize=(TEXT_WIDTH, 3.0))
+        fig.subplots_adjust(left=0.09, right=0.99, top=0.97, bottom=0.22)
     settings = list(dict.fromkeys(runs["setting"]))
     conditions = list(dict.fromkeys(runs["condition"]))
     sns.pointplot(
@@ -330,24 +408,28 @@ def plot_success_rates(runs, ax=None, reference=None):
         hue_order=settings,
         estimator="mean",
         errorbar=wilson_errorbar,
-        dodge=0.5,
+        dodge=DODGE,
         linestyle="none",
-        capsize=0.08,
-        err_kws={"linewidth": 1.2},
+        capsize=0.06,
+        markersize=4.5,
+        markerfacecolor="white",
+        markeredgewidth=1.2,
+        err_kws={"linewidth": 1.2, "zorder": 3},
         ax=ax,
     )
     if reference:
-        offsets = np.linspace(-0.25, 0.25, len(settings))
+        # pointplot spreads the hues' points evenly over DODGE, centred on the tick.
+        offsets = np.linspace(-DODGE / 2, DODGE / 2, len(settings))
         xs = [offsets[settings.index(s)] for s in reference if s in settings]
         ys = [reference[s] for s in reference if s in settings]
-        ax.plot(xs, ys, "kx", markersize=7, label="main runs", zorder=5)
+        ax.plot(xs, ys, "kx", markersize=6, label="main runs", zorder=5)
     ax.set_xlabel("")
     ax.set_ylim(-0.05, 1.05)  # room for the markers at 0 and 1
-    ax.set_ylabel("share of runs solving XOR")
-    ax.tick_params(axis="x", labelsize=8)
+    ax.set_ylabel("share of runs solving XOR", fontsize=LABEL_FONT)
+    ax.tick_params(labelsize=LABEL_FONT)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(
-        fontsize=8,
+        fontsize=LABEL_FONT,
         ncols=len(settings) + 1,
         loc="upper center",
         bbox_to_anchor=(0.5, -0.12),

@@ -141,3 +141,52 @@ def test_success_rates_plot_draws_each_setting_with_its_wilson_interval():
     }
     assert (round(low, 6), round(high, 6)) in spans
     assert ax.get_ylabel() == "share of runs solving XOR"
+
+
+def all_texts(fig):
+    """Every visible text of a figure: titles, labels, tick labels, legends."""
+    return [
+        t
+        for t in fig.findobj(lambda a: hasattr(a, "get_fontsize") and a.get_visible())
+        if hasattr(t, "get_text") and t.get_text().strip()
+    ]
+
+
+def test_figures_are_drawn_for_the_printed_page(fitted, small_xor):
+    import pandas as pd
+
+    X, y = small_xor
+    grid = viz.plot_probability_grid(fitted * 5 + fitted[:1], X, y, title="T")
+    fig = grid[0].figure
+    curves = pd.DataFrame(
+        [
+            {"setting": f"{s}-{a}", "solver": s, "activation": a, "seed": k,
+             "iteration": i, "loss": 1 / (i + 1)}
+            for s, n in (("lbfgs", 30), ("sgd", 400))
+            for a in ("relu", "logistic")
+            for k in range(2)
+            for i in range(n // (k + 1))
+        ]
+    )  # fmt: skip
+    loss_axes = viz.plot_loss_curves(curves, row="solver", col="activation")
+    runs = pd.DataFrame(
+        {"condition": ["c1"] * 8, "setting": ["a"] * 4 + ["b"] * 4,
+         "solved": [True, False] * 4}
+    )  # fmt: skip
+    rates = viz.plot_success_rates(runs, reference={"a": 0.5})
+    for figure in (fig, loss_axes[0].figure, rates.figure):
+        assert figure.get_figwidth() == pytest.approx(viz.TEXT_WIDTH)
+        small = [(t.get_text(), t.get_fontsize()) for t in all_texts(figure)
+                 if t.get_fontsize() < viz.SMALLEST_FONT]  # fmt: skip
+        assert not small, small
+    # The grid: axis labels on the outer panels, a legend for the markers.
+    assert grid[-1].get_xlabel() == "$x_1$" and grid[0].get_ylabel() == "$x_2$"
+    legend = fig.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == ["y=0", "y=1"]
+    # The loss panels of one solver share their x range; the y range is 0 to 1.
+    xlims = [ax.get_xlim() for ax in loss_axes]
+    assert xlims[0] == xlims[1] and xlims[2] == xlims[3] and xlims[0] != xlims[2]
+    assert [ax.get_title() for ax in loss_axes][0] == "lbfgs-relu (2 runs)"
+    # Hollow markers: an interval shows through its point.
+    points = [line for line in rates.get_lines() if line.get_marker() == "o"]
+    assert points and all(line.get_markerfacecolor() == "white" for line in points)
