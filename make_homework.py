@@ -75,12 +75,26 @@ def _fill_venv(folder, requirements, with_project=False):
 
 def _install_step(python):
     """The package's own set-up inside .venv: kernel, BLAS, exporters, kernels."""
-    if subprocess.run([str(python), "-m", "hw04.install"], cwd=ROOT).returncode:
+    command = [str(python), "-m", "hw04.install", "--notebook", str(NOTEBOOK)]
+    if subprocess.run(command, cwd=ROOT).returncode:
         raise SystemExit("The set-up inside .venv failed (see above).")
 
 
-def ensure_environment(dev):
-    """Re-run this script inside .venv, made and filled from the pins if needed."""
+def _say_ready():
+    lab = VENV / ("Scripts/jupyter-lab.exe" if os.name == "nt" else "bin/jupyter-lab")
+    print(
+        f"{VENV.name} is ready: JupyterLab, the pinned packages and the PDF "
+        f"exporters.\nOpen the homework with:  {lab.relative_to(ROOT)} hw04.ipynb"
+    )
+
+
+def ensure_environment(command):
+    """Re-run this script inside .venv, made and filled from the pins if needed.
+
+    The setup command stops here when it has just made .venv; every other command
+    runs in .venv, and after a set-up a last line gives the time of both.
+    """
+    dev = command in ("test", "bench")
     if sys.version_info < (3, 11):  # noqa: UP036 (a guard for old interpreters)
         raise SystemExit(
             f"hw04 needs Python 3.11 or newer (its pinned NumPy does); this is "
@@ -101,10 +115,19 @@ def ensure_environment(dev):
             + f" into {VENV.name} (first run only, a minute or two) ...",
             flush=True,
         )
+        start = time.perf_counter()
         _fill_venv(VENV, DEV_REQUIREMENTS if dev else REQUIREMENTS, True)
         _install_step(python)
         stamp_file.write_text(" ".join([*stamps, wanted]))
-        os.environ["HW04_JUST_SET_UP"] = "1"  # the setup command need not repeat it
+        if command == "setup":
+            _say_ready()
+            sys.exit(0)
+        result = subprocess.run(
+            [str(python), str(Path(__file__).resolve()), *sys.argv[1:]]
+        )
+        seconds = time.perf_counter() - start
+        print(f"With the set-up of {VENV.name}: {seconds:.1f} s in all.")
+        sys.exit(result.returncode)
     result = subprocess.run([str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
     sys.exit(result.returncode)
 
@@ -161,7 +184,9 @@ def command_pdf(args):
         upload.check_latex_tools()  # before anything slow
     start = time.perf_counter()
     print(f"Executing {NOTEBOOK.name} from a fresh kernel ...", flush=True)
-    executed = execute_notebook(out_dir, notebook_parameters(args, out_dir))
+    executed = execute_notebook(
+        out_dir, notebook_parameters(args, out_dir), notebook=NOTEBOOK
+    )
     ran = time.perf_counter()
     print(f"  {executed} ({ran - start:.1f} s)")
     upload.gather_for_upload([ROOT / "COLLABORATORS.txt"], out_dir)  # as uploaded
@@ -205,13 +230,9 @@ def command_setup(args):
     """The package's set-up step once more (the BLAS choice, read again), and what
     comes next. In an environment of the user's own (``HW04_NO_VENV=1``) it
     changes nothing."""
-    if os.environ.get("HW04_NO_VENV") != "1" and not args.just_set_up:
+    if os.environ.get("HW04_NO_VENV") != "1":
         _install_step(sys.executable)
-    lab = VENV / ("Scripts/jupyter-lab.exe" if os.name == "nt" else "bin/jupyter-lab")
-    print(
-        f"{VENV.name} is ready: JupyterLab, the pinned packages and the PDF "
-        f"exporters.\nOpen the homework with:  {lab.relative_to(ROOT)} hw04.ipynb"
-    )
+    _say_ready()
 
 
 def _exit_with(*argv):
@@ -224,7 +245,7 @@ def command_test(args):
 
 
 def command_bench(args):
-    _exit_with("-m", "hw04.benchmark", *args.bench_args)
+    _exit_with("-m", "hw04.benchmark", "--homework-dir", ROOT, *args.bench_args)
 
 
 def parse_args(argv):
@@ -271,9 +292,7 @@ def parse_args(argv):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    ensure_environment(dev=args.command in ("test", "bench"))
-    # Read once here, so that no child (pytest, a kernel) inherits the flag.
-    args.just_set_up = os.environ.pop("HW04_JUST_SET_UP", None) == "1"
+    ensure_environment(args.command)
     from hw04 import reproducible
     from hw04.export.upload import MissingTool
     from hw04.notebook import NotebookStopped

@@ -17,6 +17,7 @@ try:  # headless plots in this process (not in the notebook's kernel)
 except ImportError:
     pass
 ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "hw04.ipynb"
 # The jupyter command of the environment that runs the tests.
 JUPYTER = Path(sys.executable).parent / "jupyter"
 sys.path.insert(0, str(ROOT))
@@ -27,13 +28,13 @@ from hw04 import inputs  # noqa: E402
 @pytest.fixture(scope="session")
 def xor_data():
     """The shipped data: x_tr_N2, y_tr_N, x_te_N2, y_te_N."""
-    return inputs.load_xor_data(ROOT / "data_xor")
+    return inputs.load_xor_data(ROOT / "data_xor", homework_dir=ROOT)
 
 
 @pytest.fixture(scope="session")
 def small_xor():
     """200 training points of the shipped data, for fast fits."""
-    x_tr_N2, y_tr_N, _, _ = inputs.load_xor_data(ROOT / "data_xor")
+    x_tr_N2, y_tr_N, _, _ = inputs.load_xor_data(ROOT / "data_xor", homework_dir=ROOT)
     return x_tr_N2[:200], y_tr_N[:200]
 
 
@@ -41,16 +42,16 @@ def execute(tmp_path, **parameters):
     """Run hw04.ipynb with papermill into tmp_path; return the executed notebook."""
     import papermill
 
-    from hw04.notebook import papermill_options
+    from hw04.notebook import execution_options
 
     parameters.setdefault("results_dir", str(tmp_path / "results"))
     out = tmp_path / "hw04.ipynb"
     papermill.execute_notebook(
-        str(ROOT / "hw04.ipynb"),
+        str(NOTEBOOK),
         str(out),
         parameters=parameters,
         progress_bar=False,
-        **papermill_options(),
+        **execution_options(NOTEBOOK),
     )
     import nbformat
 

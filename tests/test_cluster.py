@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from conftest import NOTEBOOK
 from hw04 import training
 from hw04.notebook import homework_settings
 
@@ -14,7 +15,7 @@ def runs_table(X, y, seeds):
 
     rows = []
     for name in ("lbfgs-relu", "sgd-logistic"):
-        est = homework_settings()[name]
+        est = homework_settings(NOTEBOOK)[name]
         if name.startswith("sgd"):
             est.set_params(max_iter=60)
         fits = training.fit_seeds(est, X, y, seeds, n_jobs=2, progress=False)

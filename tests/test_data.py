@@ -81,4 +81,4 @@ def test_bad_data_gets_a_clear_error(data_copy, name, text, message):
     else:
         (data_copy / name).write_text(text)
     with pytest.raises(inputs.HomeworkInputError, match=message):
-        inputs.load_xor_data(data_copy)
+        inputs.load_xor_data(data_copy, homework_dir=ROOT)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
+from conftest import NOTEBOOK, ROOT
 from hw04 import cache, inputs, stats, training
 from hw04.engine import lockstep
 from hw04.notebook import default_parameters, homework_settings
@@ -14,7 +15,7 @@ from hw04.notebook import default_parameters, homework_settings
 
 def settings():
     """The homework's four settings, SGD cut to 30 epochs for speed."""
-    out = homework_settings()
+    out = homework_settings(NOTEBOOK)
     for name in ("sgd-relu", "sgd-logistic"):
         out[name] = out[name].set_params(max_iter=30)
     return out
@@ -44,8 +45,9 @@ def test_seed_lists_are_normalised():
 
 def test_check_parameters_returns_a_named_record(tmp_path):
     params = inputs.check_parameters(
-        [0, 1], "data_xor", tmp_path / "out", -1, "batched", True, 256, True
-    )
+        [0, 1], "data_xor", tmp_path / "out", -1, "batched", True, 256, True,
+        homework_dir=ROOT,
+    )  # fmt: skip
     assert (tmp_path / "out").is_dir() and params.results_dir == tmp_path / "out"
     assert params.x_tr_N2.shape == (1000, 2) and params.seeds == [0, 1]
     assert params.cache_dir == tmp_path / "out" / "cache"
@@ -61,13 +63,65 @@ def test_check_parameters_returns_a_named_record(tmp_path):
         ({"appendix_seeds": 0}, "appendix_seeds must be a positive number"),
         ({"appendix_seeds": 2.5}, "appendix_seeds must be a positive number"),
         ({"cache": "yes"}, "cache must be True, False or 'clear'"),
-        ({"data_dir": "no_such_folder"}, r"Missing data file .*no_such_folder"),
+        ({"data_dir": "no_such_folder"}, r"'no_such_folder' is not a folder: .*Check"),
     ],
 )
 def test_bad_parameters_say_what_is_wrong(tmp_path, kwargs, message):
-    args = default_parameters() | dict(seeds=[0], results_dir=tmp_path, n_jobs=1)
+    args = default_parameters(NOTEBOOK) | dict(
+        seeds=[0], results_dir=tmp_path, n_jobs=1
+    )
     with pytest.raises(inputs.HomeworkInputError, match=message):
-        inputs.check_parameters(**(args | kwargs))
+        inputs.check_parameters(**(args | kwargs), homework_dir=ROOT)
+
+
+def test_a_mistyped_data_dir_is_named_before_any_file(tmp_path):
+    with pytest.raises(inputs.HomeworkInputError) as err:
+        inputs.load_xor_data("data_xr", homework_dir=ROOT)
+    message = str(err.value)
+    assert message.startswith("data_dir 'data_xr' is not a folder: ")
+    assert "spelling" in message and "regenerate" not in message.lower()
+
+
+@pytest.fixture
+def homework_copy(tmp_path):
+    """A homework folder with the data script and the shipped data, to break."""
+    import shutil
+
+    shutil.copytree(ROOT / "data_xor", tmp_path / "data_xor")
+    return tmp_path
+
+
+def test_a_file_missing_from_the_shipped_data_says_how_to_regenerate_it(
+    homework_copy,
+):
+    (homework_copy / "data_xor" / "y_test.csv").unlink()
+    with pytest.raises(inputs.HomeworkInputError) as err:
+        inputs.load_xor_data("data_xor", homework_dir=homework_copy)
+    message = str(err.value)
+    assert message.startswith("Missing data file y_test.csv in ")
+    assert message.endswith(
+        "regenerate the shipped XOR data with `python data_xor/make_xor_data.py`."
+    )
+
+
+def test_files_missing_from_another_folder_say_how_to_make_them(homework_copy):
+    other = homework_copy / "my_data"
+    other.mkdir()
+    with pytest.raises(inputs.HomeworkInputError) as err:
+        inputs.load_xor_data("my_data", homework_dir=homework_copy)
+    message = str(err.value)
+    assert message.startswith("Missing data files x_train.csv, y_train.csv, ")
+    assert f"--out-dir {other}`" in message and "regenerate" not in message
+
+
+def test_relative_paths_are_taken_from_the_homework_folder_given(homework_copy):
+    params = inputs.check_parameters(
+        [0], "data_xor", "out", 1, "batched", False, 1, False,
+        homework_dir=homework_copy,
+    )  # fmt: skip
+    assert params.results_dir == homework_copy / "out"
+    x, y = inputs.noisy_training_set(homework_dir=homework_copy)
+    assert x.shape == (1000, 2) and set(np.unique(y)) == {0, 1}
 
 
 def test_unwritable_results_dir_is_named(tmp_path):
@@ -222,23 +276,26 @@ def test_library_versions_and_sources_are_in_the_key(
     cached, small_xor, monkeypatch, what
 ):
     memory, est, _, trainings = cached
-    real = cache.environment_key()
+    real = cache.environment_key(est)
     monkeypatch.setattr(
-        cache, "environment_key", lambda: real | {what: f"{real[what]}+1"}
+        cache, "environment_key", lambda estimator: real | {what: f"{real[what]}+1"}
     )
     assert fit(est, *small_xor, [0, 1], n_jobs=1, memory=memory).n_from_cache == 0
     assert trainings.count > 0
 
 
 def test_the_source_digest_covers_the_code_that_trains():
-    assert {p.name for p in cache.SOURCES} == {
+    lbfgs = settings()["lbfgs-relu"]
+    assert {p.name for p in cache.sources(lbfgs)} == {
         "training.py",
         "lockstep.py",
         "kernels.py",
         "MLPClassifierWithSolverLBFGS.py",
         "sklearn_compat.py",
     }
-    assert all(p.is_file() for p in cache.SOURCES)
+    # The course module is found where it was imported from, not beside the package.
+    assert ROOT / "MLPClassifierWithSolverLBFGS.py" in cache.sources(lbfgs)
+    assert all(p.is_file() for p in cache.sources(lbfgs))
 
 
 def test_clear_empties_the_cache(cached, small_xor, tmp_path):

@@ -9,6 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 
+from conftest import NOTEBOOK
 from hw04 import sklearn_compat
 from hw04.engine import lockstep
 from hw04.notebook import homework_settings
@@ -27,7 +28,7 @@ def steps(request, monkeypatch):
 
 
 # The homework's SGD configuration, all but the activation.
-HOMEWORK_SGD = homework_settings()["sgd-relu"].get_params()
+HOMEWORK_SGD = homework_settings(NOTEBOOK)["sgd-relu"].get_params()
 del HOMEWORK_SGD["activation"]
 
 

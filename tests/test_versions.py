@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import sklearn
 
-from conftest import ROOT
+from conftest import NOTEBOOK, ROOT
 from hw04 import sklearn_compat, training
 from hw04.engine import lockstep
 from hw04.notebook import homework_settings
@@ -56,7 +56,7 @@ def test_the_wrapper_and_the_package_support_the_same_releases():
 
 def test_the_engine_runs_only_where_it_was_verified(small_xor, monkeypatch):
     X, y = small_xor
-    est = homework_settings()["sgd-relu"].set_params(max_iter=3)
+    est = homework_settings(NOTEBOOK)["sgd-relu"].set_params(max_iter=3)
     reason = sklearn_compat.engine_unverified_reason()
     if reason is None:
         monkeypatch.setattr(sklearn_compat, "ENGINE_VERIFIED", set())

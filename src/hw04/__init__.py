@@ -15,13 +15,11 @@
 * :mod:`hw04.install`: the set-up inside ``.venv``;
 * :mod:`hw04.benchmark`: the speed benchmark;
 * :mod:`hw04.sklearn_compat`: every private scikit-learn name used;
-* :mod:`hw04.progress`: a progress bar that leaves one line.
+* :mod:`hw04.progress`: a progress bar that leaves one line;
+* :mod:`hw04.errors`: the package's exceptions, shown in a notebook as their
+  message.
 
-The set-up installs this package editable from the homework's folder (a src
-layout), so :data:`HOMEWORK_DIR` is that folder.
+The package works installed either way, editable or not: where it needs the
+homework's folder (the data, the notebook, the results), the caller says where
+it is.
 """
-
-from pathlib import Path
-
-# The folder that holds hw04.ipynb, the course modules and data_xor/.
-HOMEWORK_DIR = Path(__file__).resolve().parents[2]

@@ -32,13 +32,13 @@ from joblib import cpu_count
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-from hw04 import HOMEWORK_DIR, inputs, training
+from hw04 import inputs, training
 from hw04.engine import lockstep
-from hw04.notebook import execute_notebook, homework_settings
+from hw04.notebook import NOTEBOOK_NAME, execute_notebook, homework_settings
 
-# The page where every measured time of the project lives; the benchmark's
-# --write replaces the block between these two lines.
-SPEED_PAGE = HOMEWORK_DIR / "docs" / "speed.md"
+# The page where every measured time of the project lives, in the homework's
+# folder; the benchmark's --write replaces the block between these two lines.
+SPEED_PAGE = Path("docs") / "speed.md"
 _BEGIN = "<!-- benchmark results: written by `make_homework.py bench --write` -->"
 _END = "<!-- end of benchmark results -->"
 
@@ -79,11 +79,12 @@ def n_differing(ours, theirs):
     return n
 
 
-def notebook_seconds(parameters):
+def notebook_seconds(notebook, parameters):
     """Wall time of executing the notebook as ``python3 make_homework.py`` does
     (papermill, a fresh kernel), into ``parameters["results_dir"]``."""
     start = time.perf_counter()
-    execute_notebook(Path(parameters["results_dir"]), parameters, progress=False)
+    out = Path(parameters["results_dir"])
+    execute_notebook(out, parameters, notebook=notebook, progress=False)
     return time.perf_counter() - start
 
 
@@ -96,12 +97,20 @@ def main(argv=None):
     parser.add_argument(
         "--write",
         action="store_true",
-        help=f"also write the results into {SPEED_PAGE.relative_to(HOMEWORK_DIR)}",
+        help=f"also write the results into {SPEED_PAGE.as_posix()}",
+    )
+    parser.add_argument(
+        "--homework-dir",
+        type=Path,
+        default=Path(),
+        help="the homework's folder (default: the current one)",
     )
     args = parser.parse_args(argv)
+    folder = args.homework_dir.resolve()
+    notebook = folder / NOTEBOOK_NAME
     seeds = list(range(args.seeds))
-    X, y, _, _ = inputs.load_xor_data()
-    settings = homework_settings()
+    X, y, _, _ = inputs.load_xor_data(homework_dir=folder)
+    settings = homework_settings(notebook)
     n_fits = len(seeds) * len(settings)
 
     # Start the worker processes and load the engine in each once, so that no
@@ -119,11 +128,11 @@ def main(argv=None):
         n_differ = max(n_differ, n_differing(fits, base_fits))
         with tempfile.TemporaryDirectory() as tmp:
             common = {"seeds": seeds, "results_dir": tmp}
-            runs["cold"].append(notebook_seconds(common | {"cache": "clear"}))
-            runs["warm"].append(notebook_seconds(common))
+            runs["cold"].append(notebook_seconds(notebook, common | {"cache": "clear"}))
+            runs["warm"].append(notebook_seconds(notebook, common))
         with tempfile.TemporaryDirectory() as tmp:
             common = {"seeds": seeds, "results_dir": tmp, "cache": False}
-            runs["off"].append(notebook_seconds(common | {"appendix": False}))
+            runs["off"].append(notebook_seconds(notebook, common | {"appendix": False}))
     cold, warm, off, ours = (
         statistics.median(runs[k]) for k in ("cold", "warm", "off", "sweep")
     )
@@ -167,13 +176,12 @@ def main(argv=None):
     )
     print("\n".join(lines))
     if args.write:
-        write_results(lines)
-        print(f"\nwritten into {SPEED_PAGE}")
+        write_results(lines, folder / SPEED_PAGE)
+        print(f"\nwritten into {folder / SPEED_PAGE}")
 
 
-def write_results(lines, page=None):
-    """Replace the benchmark's block in the speed page by ``lines``."""
-    page = SPEED_PAGE if page is None else page
+def write_results(lines, page):
+    """Replace the benchmark's block in the speed page ``page`` by ``lines``."""
     text = page.read_text()
     start, end = text.index(_BEGIN) + len(_BEGIN), text.index(_END)
     block = "\n```text\n" + "\n".join(lines) + "\n```\n"

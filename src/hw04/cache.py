@@ -6,30 +6,35 @@ arguments (data, estimator, seeds, engine) and :func:`environment_key`.
 """
 
 import hashlib
+import inspect
 from pathlib import Path
 
 import numpy as np
 from joblib import Memory
 
-from hw04 import HOMEWORK_DIR
-
 # The cache's key covers, besides the call's own arguments, what decides a run
 # but is not an argument: the library versions, the BLAS kernel, and the source of
 # the code that trains (the training module, the engine and its kernels, the
-# L-BFGS wrapper, the compatibility layer).
+# compatibility layer, and the module of the estimator's class, such as the
+# course's L-BFGS wrapper).
 _PACKAGE = Path(__file__).resolve().parent
 SOURCES = (
     _PACKAGE / "training.py",
     _PACKAGE / "engine" / "lockstep.py",
     _PACKAGE / "engine" / "kernels.py",
     _PACKAGE / "sklearn_compat.py",
-    HOMEWORK_DIR / "MLPClassifierWithSolverLBFGS.py",
 )
 
 
-def environment_key():
+def sources(estimator):
+    """The source files whose text is part of the key of ``estimator``'s runs:
+    :data:`SOURCES` and the file that defines the estimator's class."""
+    return (*SOURCES, Path(inspect.getsourcefile(type(estimator))))
+
+
+def environment_key(estimator):
     """Versions of numpy, scipy, scikit-learn and numba, the BLAS and its kernel
-    (which round the products differently), and a digest of the sources."""
+    (which round the products differently), and a digest of :func:`sources`."""
     import scipy
     import sklearn
 
@@ -37,7 +42,7 @@ def environment_key():
     from hw04.engine import kernels
 
     digest = hashlib.sha256()
-    for path in SOURCES:
+    for path in sources(estimator):
         digest.update(path.read_bytes())
     return {
         "numpy": np.__version__,

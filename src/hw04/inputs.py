@@ -1,8 +1,8 @@
 """Load and check what the notebook reads: the data folder and the parameters.
 
 Every check raises :class:`HomeworkInputError` with a message that names the
-file or the parameter, what is wrong with it and how to fix it, and hides its
-own frames from IPython's traceback, so a student sees one clear line.
+file or the parameter, what is wrong with it and how to fix it; in a notebook
+that called :func:`hw04.errors.show_briefly`, the message is all a student sees.
 """
 
 import functools
@@ -14,39 +14,54 @@ from pathlib import Path
 
 import numpy as np
 
-from hw04 import HOMEWORK_DIR
+from hw04.errors import HomeworkInputError  # noqa: F401 (also named from here)
 
-DATA_SCRIPT = HOMEWORK_DIR / "data_xor" / "make_xor_data.py"
-REGENERATE = "python data_xor/make_xor_data.py"
+DATA_SCRIPT = Path("data_xor") / "make_xor_data.py"  # in the homework's folder
 ENGINES = ("batched", "sklearn")
 
 
+def homework_folder(homework_dir=None):
+    """The homework's folder as an absolute Path.
+
+    The callers say where it is: the notebook passes its own folder, the command
+    script and the tests theirs. None stands for the current folder, which is
+    the notebook's own in a kernel that Jupyter or papermill started for it.
+    """
+    return Path.cwd() if homework_dir is None else Path(homework_dir).resolve()
+
+
 @functools.cache
-def data_script():
-    """The data script ``data_xor/make_xor_data.py``, loaded as a module by path."""
-    spec = importlib.util.spec_from_file_location("make_xor_data", DATA_SCRIPT)
+def _load_script(path):
+    spec = importlib.util.spec_from_file_location("make_xor_data", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-DATA_FILES = data_script().DATA_FILES  # file name -> header line
+def data_script(homework_dir=None):
+    """The homework's data script ``data_xor/make_xor_data.py``, loaded by path.
+
+    It stays a standalone script (no import of this package), and it names the
+    data files: :func:`data_files`.
+    """
+    return _load_script(homework_folder(homework_dir) / DATA_SCRIPT)
 
 
-class HomeworkInputError(ValueError):
-    """A data file or a parameter is not what the homework needs."""
+def data_files(homework_dir=None):
+    """``{file name: header line}`` of a data folder, as the data script has them."""
+    return data_script(homework_dir).DATA_FILES
 
 
 # --------------------------------------------------------------------------- data
 
 
-def resolve(path):
+def resolve(path, homework_dir=None):
     """``path`` as an absolute Path; a relative one is from the homework's folder."""
     path = Path(path).expanduser()
-    return path if path.is_absolute() else HOMEWORK_DIR / path
+    return path if path.is_absolute() else homework_folder(homework_dir) / path
 
 
-def load_xor_data(data_dir="data_xor"):
+def load_xor_data(data_dir="data_xor", homework_dir=None):
     """Read and check the four CSV files of an XOR data folder.
 
     Parameters
@@ -54,6 +69,9 @@ def load_xor_data(data_dir="data_xor"):
     data_dir : str or Path, default='data_xor'
         Folder holding x_train.csv, y_train.csv, x_test.csv and y_test.csv; a
         relative path is taken from the homework's folder.
+    homework_dir : str or Path, optional
+        The homework's folder, which holds the data script that names the files
+        (see :func:`homework_folder` for None).
 
     Returns
     -------
@@ -67,11 +85,10 @@ def load_xor_data(data_dir="data_xor"):
         infinite value, or its labels are not 0 and 1; the message names the
         file and the fix.
     """
-    __tracebackhide__ = True  # IPython shows the message, not these frames
-    folder = resolve(data_dir)
-    arrays = {
-        name: _read_csv(folder / name, header) for name, header in DATA_FILES.items()
-    }
+    folder = resolve(data_dir, homework_dir)
+    files = data_files(homework_dir)
+    _check_data_folder(data_dir, folder, files, homework_dir)
+    arrays = {name: _read_csv(folder / name, header) for name, header in files.items()}
     for split in ("train", "test"):
         x_path, y_path = folder / f"x_{split}.csv", folder / f"y_{split}.csv"
         x, y = arrays[x_path.name], arrays[y_path.name]
@@ -99,14 +116,33 @@ def load_xor_data(data_dir="data_xor"):
     )
 
 
-def _read_csv(path, header):
-    __tracebackhide__ = True  # IPython shows the message, not these frames
-    if not path.is_file():
+def _check_data_folder(data_dir, folder, files, homework_dir):
+    """Say which fix fits: a folder that is not there, or files missing from one."""
+    names = ", ".join(files)
+    if not folder.is_dir():
         raise HomeworkInputError(
-            f"Missing data file {path}. Regenerate the shipped XOR data with "
-            f"`{REGENERATE}`, or set data_dir to a folder holding "
-            f"{', '.join(DATA_FILES)}."
+            f"data_dir {str(data_dir)!r} is not a folder: {folder} does not exist. "
+            f"Check its spelling; it must hold {names} (the shipped data is in "
+            f"{DATA_SCRIPT.parent.as_posix()!r})."
         )
+    missing = [name for name in files if not (folder / name).is_file()]
+    if not missing:
+        return
+    script = DATA_SCRIPT.as_posix()
+    if folder == resolve(DATA_SCRIPT.parent, homework_dir):
+        fix = f"regenerate the shipped XOR data with `python {script}`"
+    else:
+        fix = (
+            f"copy them there, point data_dir to a folder holding {names}, or make "
+            f"new XOR data there with `python {script} --out-dir {folder}`"
+        )
+    raise HomeworkInputError(
+        f"Missing data file{'s' * (len(missing) > 1)} {', '.join(missing)} in "
+        f"{folder}: {fix}."
+    )
+
+
+def _read_csv(path, header):
     with open(path) as f:
         first = f.readline().strip()
     if first.replace(" ", "") != header:
@@ -151,7 +187,6 @@ def check_seeds(seeds, name="seeds"):
 
     ``name`` is the parameter the message names.
     """
-    __tracebackhide__ = True  # IPython shows the message, not these frames
     if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
         raise HomeworkInputError(
             f"{name} must be a list of integers such as list(range(16)), got {seeds!r}."
@@ -175,10 +210,11 @@ def check_seeds(seeds, name="seeds"):
     return seeds
 
 
-def check_results_dir(results_dir):
-    """Create ``results_dir`` if needed and make sure files can be written there."""
-    __tracebackhide__ = True  # IPython shows the message, not these frames
-    folder = resolve(results_dir)
+def check_results_dir(results_dir, homework_dir=None):
+    """Create ``results_dir`` if needed and make sure files can be written there.
+
+    A relative ``results_dir`` is taken from the homework's folder."""
+    folder = resolve(results_dir, homework_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder):
@@ -214,19 +250,29 @@ class Parameters:
 
 
 def check_parameters(
-    seeds, data_dir, results_dir, n_jobs, engine, appendix, appendix_seeds, cache
+    seeds,
+    data_dir,
+    results_dir,
+    n_jobs,
+    engine,
+    appendix,
+    appendix_seeds,
+    cache,
+    *,
+    homework_dir=None,
 ):
     """Check the notebook's parameters and load the data; return a :class:`Parameters`.
 
     Every parameter is required: their defaults live in the notebook's
     ``parameters`` cell only (:func:`hw04.notebook.default_parameters` reads them).
+    ``homework_dir`` is the homework's folder, from which relative paths are
+    taken (see :func:`homework_folder` for None).
 
     Raises
     ------
     HomeworkInputError
         Naming the first parameter (or data file) that is not usable.
     """
-    __tracebackhide__ = True  # IPython shows the message, not these frames
     seeds = check_seeds(seeds)
     if not _is_int(n_jobs) or n_jobs == 0 or n_jobs < -1:
         raise HomeworkInputError(
@@ -248,8 +294,8 @@ def check_parameters(
         )
     return Parameters(
         seeds,
-        *load_xor_data(data_dir),
-        results_dir=check_results_dir(results_dir),
+        *load_xor_data(data_dir, homework_dir),
+        results_dir=check_results_dir(results_dir, homework_dir),
         n_jobs=int(n_jobs),
         engine=engine,
         appendix=appendix,
@@ -258,8 +304,8 @@ def check_parameters(
     )
 
 
-def noisy_training_set(noise_sd=0.35, random_state=4):
+def noisy_training_set(noise_sd=0.35, random_state=4, homework_dir=None):
     """A noisier XOR training set of the usual size, from the data script."""
-    make = data_script().make_xor_data
+    make = data_script(homework_dir).make_xor_data
     x_tr_N2, y_tr_N, _, _ = make(noise_sd=noise_sd, random_state=random_state)
     return x_tr_N2, y_tr_N

@@ -154,7 +154,18 @@ def write_jupyter_config(prefix, missing):
     return written
 
 
-def main():
+def main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(description="The set-up inside an environment.")
+    parser.add_argument(
+        "--notebook",
+        type=Path,
+        default=Path("hw04.ipynb"),
+        help="the homework notebook, whose settings the kernels are compiled for "
+        "(default: hw04.ipynb in the current folder)",
+    )
+    args = parser.parse_args(argv)
     chosen = reproducible.install_kernelspec(sys.prefix)
     kernel = chosen.get(reproducible.VARIABLE, "the CPU's own")
     print(f"  Jupyter kernel 'python3' of {sys.prefix}: OpenBLAS kernel {kernel}.")
@@ -170,7 +181,7 @@ def main():
     from hw04.engine import lockstep
     from hw04.notebook import homework_settings
 
-    lockstep.compile_kernels(homework_settings().values())
+    lockstep.compile_kernels(homework_settings(args.notebook).values())
 
 
 if __name__ == "__main__":

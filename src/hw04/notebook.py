@@ -5,43 +5,54 @@ the tests) goes through :func:`execute_notebook` or :func:`refresh_outputs`,
 with the kernel ``.venv`` registers and the BLAS kernel of
 :mod:`hw04.reproducible`. :func:`homework_settings` reads the four settings
 from the notebook's own settings cell, so that they are defined once.
+
+Each function takes the notebook's path; its folder is the homework's (the
+course modules, the data). None stands for ``hw04.ipynb`` in the current folder.
 """
 
+import ast
 import sys
 import time
 from pathlib import Path
 
-from hw04 import HOMEWORK_DIR, reproducible
+from hw04 import reproducible
 
-NOTEBOOK = HOMEWORK_DIR / "hw04.ipynb"
+NOTEBOOK_NAME = "hw04.ipynb"
 SETTINGS_TAG = "settings"  # the code cell that defines the four settings
 
 # How nbclient stops the kernel after the last cell: at once, with its joblib
-# workers and their resource trackers (every output is in by then). The graceful
-# stop waits about 2.5 s per run: the kernel signals its children with SIGTERM,
-# which the trackers ignore.
+# workers and their resource trackers (every output is in by then). A graceful
+# stop waits for the kernel's children, which ignore its SIGTERM (the timing is
+# in docs/speed.md).
 KERNEL_SHUTDOWN = "immediate"
+
+
+def notebook_path(notebook=None):
+    """The notebook's absolute path (None: ``hw04.ipynb`` in the current folder)."""
+    return Path(NOTEBOOK_NAME if notebook is None else notebook).resolve()
 
 
 class NotebookStopped(RuntimeError):
     """A cell of the executed notebook raised; the message names it."""
 
 
-def papermill_options():
-    """The options of every papermill run of the notebook (build, benchmark, tests).
+def execution_options(notebook=None):
+    """How every run of the notebook executes it (papermill's and nbclient's
+    options: the build, the benchmark, the tests, the refresh of its outputs).
 
-    The kernel is Jupyter's ``python3`` of this environment; in ``.venv`` its
-    kernelspec carries the BLAS setting (elsewhere the command script sets it for
-    what it starts).
+    The kernel is Jupyter's ``python3`` of this environment, started in the
+    notebook's folder, as JupyterLab starts it; in ``.venv`` its kernelspec
+    carries the BLAS setting (elsewhere the command script sets it for what it
+    starts).
     """
     return {
-        "cwd": str(HOMEWORK_DIR),
+        "cwd": str(notebook_path(notebook).parent),
         "kernel_name": reproducible.KERNEL_NAME,
         "shutdown_kernel": KERNEL_SHUTDOWN,
     }
 
 
-def execute_notebook(out_dir, parameters, notebook=NOTEBOOK, progress=None):
+def execute_notebook(out_dir, parameters, notebook=None, progress=None):
     """Run ``notebook`` from a fresh kernel with papermill; return the output path.
 
     ``progress`` shows papermill's bar of cells (default: when stderr is a
@@ -49,6 +60,7 @@ def execute_notebook(out_dir, parameters, notebook=NOTEBOOK, progress=None):
     """
     import papermill
 
+    notebook = notebook_path(notebook)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / Path(notebook).name
@@ -63,7 +75,7 @@ def execute_notebook(out_dir, parameters, notebook=NOTEBOOK, progress=None):
             parameters=parameters,
             progress_bar=sys.stderr.isatty() if progress is None else progress,
             request_save_on_cell_execute=False,
-            **papermill_options(),
+            **execution_options(notebook),
         )
     except papermill.PapermillExecutionError as err:
         raise NotebookStopped(
@@ -73,7 +85,7 @@ def execute_notebook(out_dir, parameters, notebook=NOTEBOOK, progress=None):
     return output
 
 
-def refresh_outputs(notebook=NOTEBOOK):
+def refresh_outputs(notebook=None):
     """Re-execute ``notebook`` in place with its own parameters; sources are kept.
 
     Returns the seconds it took. Raises :class:`NotebookStopped` when a cell
@@ -83,7 +95,8 @@ def refresh_outputs(notebook=NOTEBOOK):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    options = papermill_options()
+    notebook = notebook_path(notebook)
+    options = execution_options(notebook)
     nb = nbformat.read(notebook, as_version=4)
     start = time.perf_counter()
     try:
@@ -105,43 +118,76 @@ def refresh_outputs(notebook=NOTEBOOK):
     return time.perf_counter() - start
 
 
-def settings_cell(notebook=NOTEBOOK):
+def settings_cell(notebook=None):
     """The source of the notebook's code cell tagged ``settings``."""
+    return _settings_and_before(notebook)[0]
+
+
+def _settings_and_before(notebook):
+    """The settings cell's source, and the sources of the code cells before it."""
     import nbformat
 
-    nb = nbformat.read(notebook, as_version=4)
-    cells = [c for c in nb.cells if SETTINGS_TAG in c.metadata.get("tags", [])]
-    if len(cells) != 1:
+    notebook = notebook_path(notebook)
+    code = [c for c in nbformat.read(notebook, as_version=4).cells]
+    code = [c for c in code if c.cell_type == "code"]
+    tagged = [
+        i for i, c in enumerate(code) if SETTINGS_TAG in c.metadata.get("tags", [])
+    ]
+    if len(tagged) != 1:
         raise LookupError(
             f"{notebook} needs exactly one code cell tagged {SETTINGS_TAG!r}, "
-            f"found {len(cells)}."
+            f"found {len(tagged)}."
         )
-    return cells[0].source
+    return code[tagged[0]].source, [c.source for c in code[: tagged[0]]]
 
 
-def homework_settings(notebook=NOTEBOOK):
+def _imports_of(sources, needed):
+    """The import statements of the cells ``sources`` that bind a name in
+    ``needed``, as IPython would run them (its magics turned into Python)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    python = TransformerManager()
+    found = []
+    for source in sources:
+        for node in ast.parse(python.transform_cell(source)).body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                bound = {(a.asname or a.name).split(".")[0] for a in node.names}
+                if bound & needed:
+                    found.append(node)
+    return found
+
+
+def homework_settings(notebook=None):
     """The four settings ``{name: estimator}``, as the notebook's settings cell
-    defines them (the cell is run in a namespace of its own)."""
-    sys.path.insert(0, str(HOMEWORK_DIR))  # the course module it imports
+    defines them.
+
+    The cell runs in a namespace of its own after the notebook's own import
+    statements that bind the names it uses (its estimator classes), with the
+    notebook's folder on ``sys.path`` for the course module among them.
+    """
+    notebook = notebook_path(notebook)
+    source, before = _settings_and_before(notebook)
+    cell = ast.parse(source)
+    needed = {n.id for n in ast.walk(cell) if isinstance(n, ast.Name)}
+    module = ast.Module(
+        body=[*_imports_of(before, needed), *cell.body], type_ignores=[]
+    )
+    folder = str(notebook.parent)
+    sys.path.insert(0, folder)
     try:
         namespace = {}
-        exec(
-            "from sklearn.neural_network import MLPClassifier\n"
-            "from MLPClassifierWithSolverLBFGS import MLPClassifierLBFGS\n"
-            + settings_cell(notebook),
-            namespace,
-        )
+        exec(compile(module, str(notebook), "exec"), namespace)
     finally:
-        sys.path.remove(str(HOMEWORK_DIR))
+        sys.path.remove(folder)
     return namespace["settings"]
 
 
-def default_parameters(notebook=NOTEBOOK):
+def default_parameters(notebook=None):
     """The parameters ``{name: value}`` as the notebook's ``parameters`` cell sets
     them (papermill reads the cell; each value is evaluated on its own)."""
     import papermill
 
-    found = papermill.inspect_notebook(str(notebook))
+    found = papermill.inspect_notebook(str(notebook_path(notebook)))
     return {
         name: eval(p["default"], {"__builtins__": {"list": list, "range": range}})
         for name, p in found.items()

@@ -127,7 +127,7 @@ def fit_seeds(
     if engine == "batched" and reason and type(estimator) is MLPClassifier:
         lockstep.warn_fallback(reason)
     args = (estimator, X, y, seeds, "batched" if batched else "sklearn", check)
-    key = {"environment": cache.environment_key()}
+    key = {"environment": cache.environment_key(estimator)}
     packed, unreadable = cache.read(memory, _train, args, key, ignore=_NOT_IN_KEY)
     trained = packed is None
     bar = ProgressLine(label, len(seeds), show=bool(progress), bar=trained)
