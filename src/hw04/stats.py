@@ -252,3 +252,89 @@ def outcome_groups(rows):
     return table.sort_values(
         ["zero_error", "runs"], ascending=False, kind="stable"
     ).reset_index(drop=True)
+
+
+def updates_per_epoch(estimator, n_samples):
+    """Weight updates per iteration: minibatches per epoch for SGD, one for L-BFGS.
+
+    The minibatch size is sklearn's: ``batch_size='auto'`` is ``min(200,
+    n_samples)``, and a size outside ``[1, n_samples]`` is clipped.
+
+    Examples
+    --------
+    >>> from sklearn.neural_network import MLPClassifier
+    >>> updates_per_epoch(MLPClassifier(solver="sgd", batch_size=10), 1000)
+    100
+    >>> updates_per_epoch(MLPClassifier(solver="sgd"), 1000)  # 'auto': 200
+    5
+    >>> updates_per_epoch(MLPClassifier(solver="lbfgs"), 1000)
+    1
+    """
+    if estimator.solver == "lbfgs":
+        return 1
+    size = estimator.batch_size
+    size = min(200, n_samples) if size == "auto" else int(np.clip(size, 1, n_samples))
+    return -(-n_samples // size)
+
+
+def outcome_table(rows, unit="iterations"):
+    """The runs of one setting grouped by what they end on, rounded for reading.
+
+    The table that answers (b) quote: one row per :func:`outcome_groups` group,
+    zero-error runs first, with its runs and seeds and the ranges of training
+    error, final loss and iterations (the column named ``unit``).
+    """
+    groups = outcome_groups(rows)
+    ends = groups["predicts"].where(~groups["zero_error"], "zero training error")
+
+    def ranges(column, fmt=".3f"):
+        lows, highs = groups[f"min_{column}"], groups[f"max_{column}"]
+        return [span(low, high, fmt) for low, high in zip(lows, highs)]
+
+    return pd.DataFrame(
+        {
+            "runs": groups["runs"].to_numpy(),
+            "seeds": [", ".join(map(str, s)) for s in groups["seeds"]],
+            "train error": ranges("train_error"),
+            "final loss": ranges("loss"),
+            unit: ranges("n_iter", "d"),
+            "converged": groups["converged"].to_numpy(),
+        },
+        index=pd.Index(ends.to_numpy(), name="ends with"),
+    )
+
+
+SOLVER_NAMES = {"lbfgs": "L-BFGS", "sgd": "SGD"}
+
+
+def activation_gaps(rates, settings):
+    """Logistic minus ReLU in the share solving, per condition and solver.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        :func:`success_table` by ``["condition", "setting"]``.
+    settings : dict
+        Setting name to its estimator (for the solver and the activation).
+
+    Returns
+    -------
+    gaps : pandas.DataFrame
+        One row per condition; per solver (``'L-BFGS'``, ``'SGD'``) the gap and,
+        in ``'<solver> apart'``, whether the two 95 % intervals do not overlap.
+    """
+    by = rates.set_index(["condition", "setting"])
+    table = {}
+    for condition in dict.fromkeys(rates["condition"]):
+        row = {}
+        for solver, label in SOLVER_NAMES.items():
+            pair = {
+                est.activation: by.loc[(condition, name)]
+                for name, est in settings.items()
+                if est.solver == solver
+            }
+            relu, logistic = pair["relu"], pair["logistic"]
+            row[label] = logistic["rate"] - relu["rate"]
+            row[f"{label} apart"] = intervals_apart(relu, logistic)
+        table[condition] = row
+    return pd.DataFrame.from_dict(table, orient="index").rename_axis("condition")
