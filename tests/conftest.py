@@ -38,6 +38,28 @@ def small_xor():
     return x_tr_N2[:200], y_tr_N[:200]
 
 
+def loky_workers(pid):
+    """Pids of the joblib (loky) worker processes that descend from process ``pid``.
+
+    Only workers: loky's resource tracker, one per process that used joblib, is
+    not one and stays with its process.
+    """
+    import psutil
+
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return set()
+    workers = set()
+    for child in children:
+        try:
+            if "popen_loky" in " ".join(child.cmdline()):
+                workers.add(child.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return workers
+
+
 def execute(tmp_path, **parameters):
     """Run hw04.ipynb with papermill into tmp_path; return the executed notebook."""
     import papermill

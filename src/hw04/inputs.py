@@ -44,7 +44,14 @@ def data_script(homework_dir=None):
     It stays a standalone script (no import of this package), and it names the
     data files: :func:`data_files`.
     """
-    return _load_script(homework_folder(homework_dir) / DATA_SCRIPT)
+    script = homework_folder(homework_dir) / DATA_SCRIPT
+    if not script.is_file():
+        raise HomeworkInputError(
+            f"{script} is missing: the homework's folder must hold the data script "
+            f"(say where that folder is with homework_dir, or restore "
+            f"{DATA_SCRIPT.as_posix()} from the homework's files)."
+        )
+    return _load_script(script)
 
 
 def data_files(homework_dir=None):

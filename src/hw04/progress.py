@@ -87,6 +87,11 @@ class ProgressLine:
         """Count ``n`` more runs done."""
         self.bar.update(n)
 
+    @property
+    def done(self):
+        """How many runs were counted done."""
+        return self.bar.n
+
     def close(self):
         """Stop the bar; in Jupyter its last frame goes, the summary lines stay."""
         self.bar.close()

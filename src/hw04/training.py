@@ -28,6 +28,7 @@ from sklearn.neural_network import MLPClassifier
 
 from hw04 import cache
 from hw04.engine import lockstep
+from hw04.errors import TrainingInterrupted
 from hw04.progress import ProgressLine
 
 
@@ -136,6 +137,10 @@ def fit_seeds(
         try:
             work = {"n_jobs": n_jobs, "on_chunk": bar.update}
             packed = cache.store(memory, _train, args, key | work, ignore=_NOT_IN_KEY)
+        except KeyboardInterrupt:
+            raise TrainingInterrupted(
+                _interrupted_text(label, bar.done, len(seeds), memory)
+            ) from None
         finally:
             bar.close()
     fits = packed.unpack(n_from_cache=0 if trained else len(seeds))
@@ -148,6 +153,22 @@ def fit_seeds(
             f"{fits.engine} engine{where}."
         )
     return fits
+
+
+def _interrupted_text(label, done, total, memory):
+    """What an interrupt of one setting's training leaves, and how to go on."""
+    text = (
+        f"Training stopped by the interrupt: {label} had {done} of {total} runs done, "
+        "which are not kept (a setting is kept once all its runs are done). "
+    )
+    if memory is None:
+        return text + (
+            "The cache is off, so running the cell again trains every run again."
+        )
+    return text + (
+        "Every setting trained to the end is kept in the cache: running the cell "
+        "again reads those back and continues from this one."
+    )
 
 
 @dataclass(frozen=True)
@@ -227,14 +248,18 @@ def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, check):
         delayed(_fit_chunk)(estimator, X, y, c, engine, check and i == 0)
         for i, c in enumerate(chunks)
     )
-    for chunk, (chunk_fits, secs, chunk_check) in zip(
-        chunks, Parallel(n_jobs=n_workers, return_as="generator")(jobs)
-    ):
-        fits.append(chunk_fits)
-        seconds += [secs / len(chunk)] * len(chunk)
-        outcome = outcome or chunk_check
-        if on_chunk is not None:
-            on_chunk(len(chunk))
+    results = Parallel(n_jobs=n_workers, return_as="generator")(jobs)
+    try:
+        for chunk, (chunk_fits, secs, chunk_check) in zip(chunks, results):
+            fits.append(chunk_fits)
+            seconds += [secs / len(chunk)] * len(chunk)
+            outcome = outcome or chunk_check
+            if on_chunk is not None:
+                on_chunk(len(chunk))
+    finally:
+        # After an interrupt, joblib stops its workers when its generator closes:
+        # now, not once the traceback that still holds it is gone.
+        results.close()
     return fits, seconds, outcome
 
 

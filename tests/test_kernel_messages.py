@@ -1,0 +1,119 @@
+"""In a real Jupyter kernel: the package's exceptions show as their message, and an
+interrupt of training leaves one short message and no worker behind."""
+
+import time
+
+import pytest
+
+from conftest import ROOT, loky_workers
+
+jupyter_client = pytest.importorskip("jupyter_client")
+
+SETUP = f"""
+from hw04 import errors, inputs, training
+from hw04.cache import open_cache
+
+errors.show_briefly()
+x_tr_N2, y_tr_N, _, _ = inputs.load_xor_data(homework_dir={str(ROOT)!r})
+"""
+
+
+@pytest.fixture
+def kernel(tmp_path):
+    """A kernel of this environment's Jupyter, in a folder of its own."""
+    manager = jupyter_client.KernelManager(kernel_name="python3")
+    manager.start_kernel(cwd=str(tmp_path))
+    client = manager.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    try:
+        yield manager, client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def execute(client, code, on_busy=None, timeout=120):
+    """Run ``code``; return its error output's content or None, and the outputs.
+
+    ``on_busy`` is called once, two seconds after the cell printed its first
+    line."""
+    msg_id = client.execute(code)
+    error, outputs, started = None, [], None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            msg = client.get_iopub_msg(timeout=0.2)
+        except Exception:  # queue.Empty: nothing new yet
+            msg = None
+        if started and on_busy and time.monotonic() - started > 2:
+            on_busy()
+            on_busy = None
+        if msg is None or msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "error":
+            error = content
+        elif kind in ("stream", "display_data", "update_display_data"):
+            outputs.append(content)
+            started = started or (kind == "stream" and time.monotonic())
+        elif kind == "status" and content["execution_state"] == "idle":
+            return error, outputs
+    raise TimeoutError(f"the cell did not finish in {timeout} s")
+
+
+def test_an_input_error_shows_as_its_message_only(kernel):
+    _, client = kernel
+    error, _ = execute(client, SETUP + "inputs.check_seeds([1, 1, 2])")
+    assert error["ename"] == "HomeworkInputError"
+    assert error["traceback"] == [
+        "HomeworkInputError: seeds must be distinct; repeated: [1]."
+    ]
+
+
+def test_a_mistyped_data_dir_shows_one_line_naming_it(kernel):
+    _, client = kernel
+    code = f"inputs.load_xor_data('data_xr', homework_dir={str(ROOT)!r})"
+    error, _ = execute(client, SETUP + code)
+    assert len(error["traceback"]) == 1
+    assert "data_dir 'data_xr' is not a folder" in error["traceback"][0]
+
+
+def test_other_errors_keep_their_whole_traceback(kernel):
+    _, client = kernel
+    error, _ = execute(client, SETUP + "def f():\n    1 / 0\nf()")
+    assert error["ename"] == "ZeroDivisionError" and len(error["traceback"]) > 2
+
+
+def test_an_interrupt_during_training_says_what_is_kept_and_stops_the_workers(
+    kernel, tmp_path
+):
+    manager, client = kernel
+    code = SETUP + (
+        "from sklearn.neural_network import MLPClassifier\n"
+        "est = MLPClassifier(hidden_layer_sizes=[2], solver='sgd', batch_size=10,\n"
+        "                    max_iter=400, tol=1e-8, random_state=0)\n"
+        f"memory = open_cache({str(tmp_path / 'cache')!r})\n"
+        "print('training')\n"
+        "for name in ('first', 'second'):\n"
+        "    training.fit_seeds(est, x_tr_N2, y_tr_N, range(64), engine='sklearn',\n"
+        "                       n_jobs=2, memory=memory, label=name)\n"
+    )
+    pid = manager.provisioner.pid
+    start = time.monotonic()
+    error, _ = execute(client, code, on_busy=manager.interrupt_kernel)
+    assert time.monotonic() - start < 30
+    assert error["ename"] == "TrainingInterrupted"
+    (line,) = error["traceback"]
+    assert line.startswith(
+        "TrainingInterrupted: Training stopped by the interrupt: first had "
+    )
+    assert "of 64 runs done" in line and "running the cell again" in line
+    for _ in range(50):  # killed workers may take a moment to be reaped
+        if not loky_workers(pid):
+            break
+        time.sleep(0.1)
+    assert loky_workers(pid) == set()
+    # The kernel is still usable, and the next cell runs as usual.
+    error, outputs = execute(client, "print('still here')")
+    assert error is None and outputs[-1]["text"] == "still here\n"
