@@ -175,22 +175,43 @@ def _report(pdf, warnings, seconds):
         print(f"  Before uploading: {message}")
 
 
+def remove_old_pdf(out_dir):
+    """Remove the PDF of an earlier build from ``out_dir``; return its path or None.
+
+    Removed before the notebook runs, so that a build that fails leaves no PDF of
+    other runs that could be uploaded for this one."""
+    pdf = out_dir / f"{NOTEBOOK.stem}.pdf"
+    if not pdf.exists():
+        return None
+    pdf.unlink()
+    print(f"Removed {pdf}, of an earlier build.")
+    return pdf
+
+
 def command_pdf(args):
     from hw04.export import upload
-    from hw04.notebook import execute_notebook
+    from hw04.notebook import NotebookStopped, execute_notebook
 
     out_dir = Path(args.out).resolve()
     if args.latex:
         upload.check_latex_tools()  # before anything slow
     start = time.perf_counter()
+    old_pdf = remove_old_pdf(out_dir)
     print(f"Executing {NOTEBOOK.name} from a fresh kernel ...", flush=True)
-    executed = execute_notebook(
-        out_dir, notebook_parameters(args, out_dir), notebook=NOTEBOOK
-    )
-    ran = time.perf_counter()
-    print(f"  {executed} ({ran - start:.1f} s)")
-    upload.gather_for_upload([ROOT / "COLLABORATORS.txt"], out_dir)  # as uploaded
-    pdf, warnings = upload.export_pdf(executed, out_dir, _exporter_name(args))
+    try:
+        executed = execute_notebook(
+            out_dir, notebook_parameters(args, out_dir), notebook=NOTEBOOK
+        )
+        ran = time.perf_counter()
+        print(f"  {executed} ({ran - start:.1f} s)")
+        upload.gather_for_upload([ROOT / "COLLABORATORS.txt"], out_dir)  # as uploaded
+        pdf, warnings = upload.export_pdf(executed, out_dir, _exporter_name(args))
+    except (NotebookStopped, upload.MissingTool) as err:
+        if old_pdf is None:
+            raise
+        # The message of a failed build says that no PDF is left in out_dir.
+        text = f"{err}\nNo PDF was made; {old_pdf}, of an earlier build, was removed."
+        raise SystemExit(text) from None
     _report(pdf, warnings, time.perf_counter() - ran)
     print(f"Done in {time.perf_counter() - start:.1f} s.")
 

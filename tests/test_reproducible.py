@@ -52,7 +52,8 @@ def _run_route(tmp, kernel):
     code = (
         "from hw04.notebook import execute_notebook\n"
         f"execute_notebook({str(tmp)!r}, {{'appendix': False, 'cache': False,"
-        f" 'results_dir': {str(tmp / 'results')!r}}}, progress=False)"
+        f" 'results_dir': {str(tmp / 'results')!r}}}, progress=False,"
+        f" notebook={str(ROOT / 'hw04.ipynb')!r})"
     )
     env = {**os.environ, "OPENBLAS_CORETYPE": kernel}
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=600)
