@@ -22,6 +22,7 @@ import json
 import shutil
 import sys
 import sysconfig
+import time
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -177,11 +178,16 @@ def main(argv=None):
     if missing:
         left_out = ", ".join(f"{name} (needs {what})" for name, what in missing.items())
         print(f"  Export formats left out on this machine: {left_out}.")
-    print("  Compiling the training kernels (once) ...", flush=True)
-    from hw04.engine import lockstep
+    from hw04.engine import kernels, lockstep
     from hw04.notebook import homework_settings
 
+    start = time.perf_counter()
     lockstep.compile_kernels(homework_settings(args.notebook).values())
+    if kernels.n_compiled():  # else numba's cache had them all: nothing to say
+        print(
+            f"  Compiled the training kernels for the notebook's settings "
+            f"({time.perf_counter() - start:.0f} s, once: later runs load them)."
+        )
 
 
 if __name__ == "__main__":

@@ -417,6 +417,15 @@ def whole_epoch(
         )  # fmt: skip
 
 
+def n_compiled():
+    """How many kernel signatures this process compiled, rather than loaded from
+    numba's cache (0 without numba)."""
+    if not AVAILABLE:
+        return 0
+    dispatchers = [f for f in globals().values() if hasattr(f, "stats")]
+    return sum(sum(f.stats.cache_misses.values()) for f in dispatchers)
+
+
 def products_agree(batch_sizes, n_features, n_hidden, n_trials=32):
     """Whether the fused products give numpy's bits here, for these shapes.
 
