@@ -117,3 +117,28 @@ def test_an_interrupt_during_training_says_what_is_kept_and_stops_the_workers(
     # The kernel is still usable, and the next cell runs as usual.
     error, outputs = execute(client, "print('still here')")
     assert error is None and outputs[-1]["text"] == "still here\n"
+
+
+def test_in_a_kernel_the_bar_is_a_widget_replaced_by_its_summary_line(kernel):
+    _, client = kernel
+    code = SETUP + (
+        "from sklearn.neural_network import MLPClassifier\n"
+        "from hw04.progress import CellOutput\n"
+        "est = MLPClassifier(hidden_layer_sizes=[2], solver='sgd', batch_size=10,\n"
+        "                    max_iter=30, random_state=0)\n"
+        "out = CellOutput()\n"
+        "for name in ('first', 'second'):\n"
+        "    training.fit_seeds(est, x_tr_N2, y_tr_N, range(4), n_jobs=1,\n"
+        "                       label=name, output=out)\n"
+    )
+    error, outputs = execute(client, code)
+    assert error is None
+    shown = [o["data"] for o in outputs]
+    widget = "application/vnd.jupyter.widget-view+json"
+    assert any(widget in data for data in shown), "no widget was drawn"
+    # One output for the loop, updated in place; it ends as the two lines.
+    ids = {o.get("transient", {}).get("display_id") for o in outputs}
+    assert len(ids) == 1 and widget not in shown[-1]
+    lines = shown[-1]["text/plain"].splitlines()
+    assert [line.split(":")[0] for line in lines] == ["first", "second"]
+    assert all(" 4 runs in " in line for line in lines)

@@ -49,6 +49,9 @@ def execution_options(notebook=None):
         "cwd": str(notebook_path(notebook).parent),
         "kernel_name": reproducible.KERNEL_NAME,
         "shutdown_kernel": KERNEL_SHUTDOWN,
+        # The progress bars' widgets are closed and replaced by text when done;
+        # nbclient would still copy their last state into the notebook's metadata.
+        "store_widget_state": False,
     }
 
 
@@ -104,6 +107,7 @@ def refresh_outputs(notebook=None):
             nb,
             kernel_name=options["kernel_name"],
             shutdown_kernel=options["shutdown_kernel"],
+            store_widget_state=options["store_widget_state"],
             timeout=1800,
             resources={"metadata": {"path": options["cwd"]}},
         ).execute()

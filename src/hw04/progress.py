@@ -1,11 +1,18 @@
 """A tqdm progress bar that leaves one summary line, in a terminal or a notebook.
 
-In a terminal the bar goes to stderr and vanishes when done. In Jupyter the bar
-is drawn into an output that is replaced by the summary line at the end, so a
-saved notebook (and its PDF) holds no progress-bar debris. All bars of one cell
-share one output, so the summary lines of a loop read as one block.
+In a terminal the bar goes to stderr and vanishes when done. In a Jupyter kernel
+the bar is drawn into one output of the cell (a :class:`CellOutput`): tqdm's
+notebook widget where ipywidgets is installed (JupyterLab draws it), else tqdm's
+text; when the bar closes, that output is replaced by the summary lines alone. So
+a saved notebook (and its PDF) holds no progress-bar debris and no widget, whether
+JupyterLab or papermill ran it (the routes of :mod:`hw04.notebook` also keep
+nbclient from recording the closed widgets' state in the notebook).
+
+The bars of one loop share one :class:`CellOutput`, so that their summary lines
+read as one block: the caller makes it in the cell and passes it to each call.
 """
 
+import html
 import re
 
 from tqdm import tqdm
@@ -23,27 +30,53 @@ def _shell():
     return shell if shell is not None and hasattr(shell, "kernel") else None
 
 
-class _CellOutput:
-    """One updatable output per cell execution: its summary lines, then a bar."""
+def _widgets():
+    """ipywidgets, or None where it is not installed."""
+    try:
+        import ipywidgets
+    except ImportError:
+        return None
+    return ipywidgets
 
-    _current = None
 
-    @classmethod
-    def of_running_cell(cls, shell):
-        # The execution count names the running cell; a new cell gets a new output.
-        if cls._current is None or cls._current.cell != shell.execution_count:
-            cls._current = cls(shell.execution_count)
-        return cls._current
+class CellOutput:
+    """One output of the running cell: the summary lines so far, then a bar.
 
-    def __init__(self, cell):
+    Make one in a notebook cell and pass it to every progress bar of the cell's
+    loop (``training.fit_seeds(..., output=out)``); outside a kernel it shows
+    nothing and the summary lines are printed.
+    """
+
+    def __init__(self):
         from IPython.display import display
 
-        self.cell, self.lines = cell, []
+        self.lines = []
         self.handle = display({"text/plain": ""}, raw=True, display_id=True)
 
-    def show(self, bar_text=""):
-        text = "\n".join([*self.lines, bar_text]).strip("\n")
-        self.handle.update({"text/plain": text}, raw=True)
+    def show(self, bar=None):
+        """Show the lines, then ``bar``: a line of text, a widget, or None."""
+        text = "\n".join(self.lines)
+        if bar is None or isinstance(bar, str):
+            text = "\n".join([text, bar or ""]).strip("\n")
+            self.handle.update({"text/plain": text}, raw=True)
+            return
+        if self.lines:
+            lines = _widgets().HTML(f"<pre>{html.escape(text)}</pre>")
+            bar = _widgets().VBox([lines, bar])
+        self.handle.update(bar)
+
+
+# The output of a running cell for callers that pass none (the notebook before it
+# made its own): one per cell execution, so that a loop's lines share it.
+_shared = {}
+
+
+def _output_of_running_cell(shell):
+    key = (id(shell), shell.execution_count)
+    if key not in _shared:
+        _shared.clear()
+        _shared[key] = CellOutput()
+    return _shared[key]
 
 
 class ProgressLine:
@@ -57,24 +90,35 @@ class ProgressLine:
         Show anything at all (the summary line included).
     bar : bool, default=True
         Show the bar while the work runs (off for work read from a cache).
+    output : CellOutput, optional
+        The cell's output to draw into, in a kernel (default: one per cell).
     """
 
-    def __init__(self, label, total, show=True, bar=True):
+    def __init__(self, label, total, show=True, bar=True, output=None):
         self.show = show
         shell = _shell() if show else None
-        self.output = _CellOutput.of_running_cell(shell) if shell else None
-        self.bar = tqdm(
+        self.output = None
+        if shell is not None:
+            self.output = output or _output_of_running_cell(shell)
+        options = dict(
             total=total,
             desc=label,
             unit="run",
             leave=False,
             disable=not (show and bar),
-            file=self if self.output else None,
             mininterval=0.25,
-            ncols=80,
         )
+        self.widget = self.output is not None and _widgets() is not None
+        if self.widget:
+            from tqdm.notebook import tqdm as notebook_tqdm
 
-    # tqdm writes its text here when drawing into a notebook output.
+            self.bar = notebook_tqdm(display=False, **options)
+            if not self.bar.disable:
+                self.output.show(self.bar.container)
+        else:
+            self.bar = tqdm(file=self if self.output else None, ncols=80, **options)
+
+    # tqdm's text bar writes here when drawing into a notebook output.
     def write(self, text):
         line = _ESCAPES.sub("", text).replace("\r", "").strip()
         if line:
@@ -93,7 +137,7 @@ class ProgressLine:
         return self.bar.n
 
     def close(self):
-        """Stop the bar; in Jupyter its last frame goes, the summary lines stay."""
+        """Stop the bar; in Jupyter the bar goes, the summary lines stay."""
         self.bar.close()
         if self.output:
             self.output.show()

@@ -81,6 +81,8 @@ def fit_seeds(
     check=True,
     label=None,
     progress=True,
+    summary=True,
+    output=None,
 ):
     """Fit ``estimator`` once per seed, exactly as sklearn does, only faster.
 
@@ -112,10 +114,16 @@ def fit_seeds(
         Run the exactness check on freshly trained batched settings.
     label : str, optional
         Name of the setting in the progress bar and its summary line.
-    progress : bool or 'bar', default=True
-        Show a progress bar while training; it leaves one summary line, except
-        with ``'bar'``, which leaves nothing (for a loop that prints its own)
-        but the line that says an unreadable cache entry was trained again.
+    progress : bool, default=True
+        Show a progress bar while training (False: show nothing at all). The
+        former value ``'bar'`` stands for ``summary=False``.
+    summary : bool, default=True
+        Leave one summary line when done; False leaves nothing (for a loop that
+        prints its own) but the line that says an unreadable cache entry was
+        trained again.
+    output : hw04.progress.CellOutput, optional
+        In a notebook, the cell's output that the bar and the line go into, one
+        for all the calls of a loop (default: one per cell execution).
 
     Returns
     -------
@@ -131,7 +139,11 @@ def fit_seeds(
     key = {"environment": cache.environment_key(estimator)}
     packed, unreadable = cache.read(memory, _train, args, key, ignore=_NOT_IN_KEY)
     trained = packed is None
-    bar = ProgressLine(label, len(seeds), show=bool(progress), bar=trained)
+    if progress == "bar":  # the former spelling of summary=False
+        progress, summary = True, False
+    bar = ProgressLine(
+        label, len(seeds), show=bool(progress), bar=trained, output=output
+    )
     start = time.perf_counter()
     if trained:
         try:
@@ -147,7 +159,7 @@ def fit_seeds(
     where = "" if trained else ", all from the cache"
     if unreadable:
         where = ", trained again: its cache entry could not be read"
-    if progress != "bar" or unreadable:
+    if summary or unreadable:
         bar.summary(
             f"{label}: {len(seeds)} runs in {time.perf_counter() - start:.1f} s, "
             f"{fits.engine} engine{where}."
