@@ -189,6 +189,7 @@ def remove_old_pdf(out_dir):
 
 
 def command_pdf(args):
+    from hw04.checks import COLLABORATORS
     from hw04.export import upload
     from hw04.notebook import NotebookStopped, execute_notebook
 
@@ -204,7 +205,7 @@ def command_pdf(args):
         )
         ran = time.perf_counter()
         print(f"  {executed} ({ran - start:.1f} s)")
-        upload.gather_for_upload([ROOT / "COLLABORATORS.txt"], out_dir)  # as uploaded
+        upload.gather_for_upload([ROOT / COLLABORATORS], out_dir)  # as uploaded
         pdf, warnings = upload.export_pdf(executed, out_dir, _exporter_name(args))
     except (NotebookStopped, upload.MissingTool) as err:
         if old_pdf is None:
@@ -218,6 +219,7 @@ def command_pdf(args):
 
 def command_upload(args):
     """Export the notebook as saved (no re-run) and gather the upload beside it."""
+    from hw04.checks import COLLABORATORS
     from hw04.export import upload
 
     notebook = Path(args.notebook).resolve()
@@ -230,11 +232,11 @@ def command_upload(args):
         raise SystemExit(f"Choose an --out other than the notebook's folder {out_dir}.")
     start = time.perf_counter()
     copy, _ = upload.gather_for_upload(
-        [notebook, notebook.parent / "COLLABORATORS.txt"], out_dir
+        [notebook, notebook.parent / COLLABORATORS], out_dir
     )
     pdf, warnings = upload.export_pdf(copy, out_dir, _exporter_name(args))
     _report(pdf, warnings, time.perf_counter() - start)
-    names = ", ".join([pdf.name, notebook.name, "COLLABORATORS.txt"])
+    names = ", ".join([pdf.name, notebook.name, COLLABORATORS])
     print(f"Upload from {out_dir}: {names}.")
 
 
@@ -290,8 +292,8 @@ def parse_args(argv):
     )
     upload = sub.add_parser(
         "upload",
-        help="export the notebook as saved (no re-run) and copy it and "
-        "COLLABORATORS.txt beside the PDF",
+        help="export the notebook as saved (no re-run) and copy it and the "
+        "collaboration statement beside the PDF",
     )
     upload.add_argument("notebook", nargs="?", default=str(NOTEBOOK))
     upload.add_argument(

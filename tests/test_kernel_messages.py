@@ -142,3 +142,60 @@ def test_in_a_kernel_the_bar_is_a_widget_replaced_by_its_summary_line(kernel):
     lines = shown[-1]["text/plain"].splitlines()
     assert [line.split(":")[0] for line in lines] == ["first", "second"]
     assert all(" 4 runs in " in line for line in lines)
+
+
+CHECK_CELL = (
+    "from hw04.checks import show_before_upload\nshow_before_upload('hw.ipynb')"
+)
+
+
+def _student_files(folder, name, collaborators):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# Homework 4\n\nStudent: {name}"),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("y = x + 1"),
+        nbformat.v4.new_code_cell(CHECK_CELL),
+    ]
+    nbformat.write(nb, folder / "hw.ipynb")
+    (folder / "COLLABORATORS.txt").write_text(collaborators)
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+def _printed(outputs):
+    return "".join(o.get("text", "") for o in outputs).splitlines()
+
+
+def test_the_last_cell_says_ready_after_a_clean_run(kernel, tmp_path):
+    _, client = kernel
+    filled = (ROOT / "COLLABORATORS.txt").read_text().replace("Name:", "Name: Ada", 1)
+    cells = _student_files(tmp_path, "Ada Lovelace", filled)
+    for source in cells[:-1]:
+        assert execute(client, source)[0] is None
+    error, outputs = execute(client, cells[-1])
+    assert error is None
+    (line,) = _printed(outputs)
+    assert line.startswith("Ready to upload: your name is on the first cell")
+
+
+def test_the_last_cell_names_what_a_grader_would_send_back(kernel, tmp_path):
+    _, client = kernel
+    template = (ROOT / "COLLABORATORS.txt").read_text()
+    cells = _student_files(tmp_path, "Your Name", template)
+    execute(client, cells[0])
+    execute(client, cells[0])  # run twice: not top to bottom in one go
+    execute(client, "1 / 0")
+    error, outputs = execute(client, cells[1] + "\n" + cells[2])
+    assert error is None
+    lines = _printed(outputs)
+    assert all(line.startswith("Before uploading: ") for line in lines)
+    assert "still says 'Your Name' in hw.ipynb as last saved" in lines[0]
+    assert "COLLABORATORS.txt is still the blank template" in lines[1]
+    ran = "(this kernel ran 4 cells, the saved notebook has 3)"
+    assert f"not run top to bottom in one go {ran}" in lines[2]
+    assert lines[3].endswith(
+        "error in this kernel: ZeroDivisionError: division by zero"
+    )
+    assert len(lines) == 4

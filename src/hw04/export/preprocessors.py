@@ -5,7 +5,7 @@ import os
 
 from nbconvert.preprocessors import Preprocessor
 
-from hw04.export.checks import gradescope_warnings
+from hw04.checks import gradescope_warnings
 
 
 def _tags(cell):
