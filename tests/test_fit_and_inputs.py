@@ -210,6 +210,41 @@ def test_an_unverified_sklearn_release_is_declined_before_training(
     assert fits.engine == "sklearn"
 
 
+@pytest.mark.parametrize("name", ["lbfgs-relu", "sgd-relu"])
+def test_the_runs_table_holds_the_numbers_of_the_same_runs(small_xor, name, tmp_path):
+    from sklearn.metrics import zero_one_loss
+
+    X, y = small_xor
+    est, seeds = settings()[name], [3, 0, 7]
+    fits = fit(est, X, y, seeds, n_jobs=2)
+    memory = cache.open_cache(tmp_path / "cache")
+    table = training.fit_seeds_table(
+        est, X, y, seeds, n_jobs=2, memory=memory, progress=False
+    )
+    assert list(table.table.columns) == [*training.TABLE_COLUMNS, "fit_seconds"]
+    assert table.table["seed"].tolist() == seeds and table.n_from_cache == 0
+    for row, clf in zip(table.table.to_dict("records"), fits.estimators):
+        assert row["n_iter"] == clf.n_iter_ and row["final_loss"] == clf.loss_
+        assert row["converged"] == stats.converged(clf)
+        # The exact share of points misclassified; zero_one_loss's 1 - accuracy
+        # may differ in the last bit.
+        assert row["train_error"] == np.count_nonzero(clf.predict(X) != y) / len(y)
+        assert row["train_error"] == pytest.approx(zero_one_loss(y, clf.predict(X)))
+    again = training.fit_seeds_table(
+        est, X, y, seeds, n_jobs=1, memory=memory, progress=False
+    )
+    assert again.n_from_cache == 3 and again.table.equals(table.table)
+    assert (table.check is None) == (name == "lbfgs-relu")
+
+
+def test_an_estimator_the_engine_is_not_for_trains_without_a_warning(small_xor):
+    X, y = small_xor
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", lockstep.EngineFallbackWarning)
+        fits = fit(settings()["lbfgs-relu"], X, y, [0], n_jobs=1)
+    assert fits.engine == "sklearn" and not lockstep.is_sgd(settings()["lbfgs-relu"])
+
+
 # ------------------------------------------------------------------------ cache
 
 

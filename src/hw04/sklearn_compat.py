@@ -60,6 +60,21 @@ def validate_input(clf, X, y):
     return clf._validate_input(X, y, incremental=False, reset=True)
 
 
+def minibatch_size(batch_size, n_samples):
+    """The minibatch size sklearn's SGD uses: ``batch_size='auto'`` is
+    ``min(200, n_samples)``; other sizes are clipped to ``[1, n_samples]`` (sklearn
+    warns then; the engine too).
+
+    Examples
+    --------
+    >>> minibatch_size("auto", 1000), minibatch_size(10, 1000), minibatch_size(5000, 30)
+    (200, 10, 30)
+    """
+    if batch_size == "auto":
+        return min(200, n_samples)
+    return int(min(max(batch_size, 1), n_samples))
+
+
 def pack(coefs, intercepts):
     """sklearn's flat vector of the weights: every coefficient matrix, then every
     intercept vector, each raveled."""

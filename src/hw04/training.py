@@ -24,7 +24,6 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier
 
 from hw04 import cache
 from hw04.engine import lockstep
@@ -129,13 +128,99 @@ def fit_seeds(
     -------
     fits : SeedFits
     """
+    return _fit_and_keep(
+        estimator, X, y, seeds, "estimators", engine, n_jobs, memory, check, label,
+        progress, summary, output,
+    )  # fmt: skip
+
+
+def fit_seeds_table(
+    estimator,
+    X,
+    y,
+    seeds,
+    *,
+    engine="batched",
+    n_jobs=-1,
+    memory=None,
+    check=True,
+    label=None,
+    progress=True,
+    summary=True,
+    output=None,
+):
+    """:func:`fit_seeds`, keeping of each run only its row of :data:`TABLE_COLUMNS`.
+
+    The runs are the same, trained the same way (the exactness check included);
+    each worker reads its runs' numbers and drops the estimators, and the cache
+    keeps that table alone, so that reading it back takes a table's time, not
+    that of unpickling every estimator. The arguments are :func:`fit_seeds`'s.
+
+    Returns
+    -------
+    fits : SeedTable
+    """
+    return _fit_and_keep(
+        estimator, X, y, seeds, "table", engine, n_jobs, memory, check, label,
+        progress, summary, output,
+    )  # fmt: skip
+
+
+# What fit_seeds_table keeps of a run (train_error: on the X, y it was fitted on).
+TABLE_COLUMNS = ["seed", "n_iter", "converged", "final_loss", "train_error"]
+
+
+@dataclass(frozen=True)
+class SeedTable:
+    """What :func:`fit_seeds_table` returns for one setting.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per seed, in their order: :data:`TABLE_COLUMNS` and
+        ``fit_seconds`` (as in :class:`SeedFits`).
+    engine, n_from_cache, check
+        As in :class:`SeedFits`.
+    """
+
+    table: object
+    engine: str
+    n_from_cache: int
+    check: ExactnessCheck | None
+
+
+def run_row(clf, seed, X, y):
+    """One run's row of :data:`TABLE_COLUMNS`, from a fitted estimator."""
+    from hw04 import stats
+
+    return {
+        "seed": int(seed),
+        "n_iter": int(clf.n_iter_),
+        "converged": stats.converged(clf),
+        "final_loss": float(clf.loss_),
+        "train_error": error_rate(clf, X, y),
+    }
+
+
+def error_rate(clf, X, y):
+    """The share of the points ``X`` that ``clf`` misclassifies (sklearn's
+    ``zero_one_loss``, without its input checks, which take longer than the
+    prediction for a network this small)."""
+    return float(np.mean(clf.predict(X) != np.asarray(y)))
+
+
+def _fit_and_keep(
+    estimator, X, y, seeds, keep, engine, n_jobs, memory, check, label, progress,
+    summary, output,
+):  # fmt: skip
+    """:func:`fit_seeds` and :func:`fit_seeds_table`; ``keep`` says which."""
     seeds = [int(s) for s in seeds]
     label = label or f"{estimator.solver}-{estimator.activation}"
     reason = lockstep.unsupported_reason(estimator, y, X)
     batched = engine == "batched" and reason is None
-    if engine == "batched" and reason and type(estimator) is MLPClassifier:
-        lockstep.warn_fallback(reason)
-    args = (estimator, X, y, seeds, "batched" if batched else "sklearn", check)
+    if engine == "batched" and reason and lockstep.is_sgd(estimator):
+        lockstep.warn_fallback(reason, stacklevel=4)  # the notebook's call
+    args = (estimator, X, y, seeds, "batched" if batched else "sklearn", check, keep)
     key = {"environment": cache.environment_key(estimator)}
     packed, unreadable = cache.read(memory, _train, args, key, ignore=_NOT_IN_KEY)
     trained = packed is None
@@ -185,21 +270,30 @@ def _interrupted_text(label, done, total, memory):
 
 @dataclass(frozen=True)
 class _PackedFits:
-    """A setting's runs as its workers pickled them: what the cache keeps.
+    """A setting's runs as its workers returned them: what the cache keeps.
 
     Each worker pickles its own estimators (in parallel), so the notebook's
     process only unpickles them, once, in C; joblib's ``Memory`` writes and
-    reads the few ``bytes`` objects at once (its pure-Python unpickler would
-    take about half a second for the 256 estimators of a setting, whose loss
-    curves are lists of NumPy scalars).
+    reads the few ``bytes`` objects at once (its pure-Python unpickler is much
+    slower on estimators, whose loss curves are lists of NumPy scalars). With
+    ``keep='table'``, the chunks are lists of rows instead.
     """
 
-    chunks: list  # pickled lists of estimators, in the order of the seeds
+    chunks: list  # per chunk, in the order of the seeds: pickled estimators or rows
     fit_seconds: list
     engine: str
     check: ExactnessCheck | None
+    keep: str = "estimators"
 
     def unpack(self, n_from_cache):
+        if self.keep == "table":
+            import pandas as pd
+
+            table = pd.DataFrame(
+                [row for chunk in self.chunks for row in chunk], columns=TABLE_COLUMNS
+            )
+            table["fit_seconds"] = self.fit_seconds
+            return SeedTable(table, self.engine, n_from_cache, self.check)
         estimators = [clf for chunk in self.chunks for clf in pickle.loads(chunk)]
         return SeedFits(
             estimators, self.fit_seconds, self.engine, n_from_cache, self.check
@@ -210,24 +304,25 @@ _NOT_IN_KEY = ["n_jobs", "on_chunk"]  # how the runs are trained, not what they 
 
 
 def _train(
-    estimator, X, y, seeds, engine, check, environment, n_jobs=-1, on_chunk=None
-):
+    estimator, X, y, seeds, engine, check, keep, environment, n_jobs=-1,
+    on_chunk=None,
+):  # fmt: skip
     """Train every seed and check exactness; ``environment`` is only a key."""
     check = engine == "batched" and check
     fits, seconds, outcome = _fit_parallel(
-        estimator, X, y, seeds, engine, n_jobs, on_chunk, check
+        estimator, X, y, seeds, engine, n_jobs, on_chunk, check, keep
     )
     if outcome is None or outcome.identical:
-        return _PackedFits(fits, seconds, engine, outcome)
+        return _PackedFits(fits, seconds, engine, outcome, keep)
     print(
         f"On this machine the batched engine differs from sklearn for "
         f"seed {outcome.seed} ({outcome.differs}); training every seed again "
         "with sklearn's own fit."
     )
     fits, seconds, _ = _fit_parallel(
-        estimator, X, y, seeds, "sklearn", n_jobs, on_chunk, check=False
+        estimator, X, y, seeds, "sklearn", n_jobs, on_chunk, False, keep
     )
-    return _PackedFits(fits, seconds, "sklearn", outcome)
+    return _PackedFits(fits, seconds, "sklearn", outcome, keep)
 
 
 # The chunk whose worker also refits a run for the exactness check gets this
@@ -244,7 +339,7 @@ def _chunks(seeds, n_chunks, check):
     return [seeds[a:b] for a, b in zip([0, *ends[:-1]], ends) if b > a]
 
 
-def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, check):
+def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, check, keep):
     """Fit chunks of seeds over joblib workers.
 
     Returns the chunks' estimators, each list pickled by its worker, the seconds
@@ -257,7 +352,7 @@ def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, check):
     chunks = _chunks(list(seeds), n_chunks, check)
     fits, seconds, outcome = [], [], None
     jobs = (
-        delayed(_fit_chunk)(estimator, X, y, c, engine, check and i == 0)
+        delayed(_fit_chunk)(estimator, X, y, c, engine, check and i == 0, keep)
         for i, c in enumerate(chunks)
     )
     results = Parallel(n_jobs=n_workers, return_as="generator")(jobs)
@@ -275,11 +370,12 @@ def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, check):
     return fits, seconds, outcome
 
 
-def _fit_chunk(estimator, X, y, seeds, engine, check=False):
+def _fit_chunk(estimator, X, y, seeds, engine, check=False, keep="estimators"):
     """Fit one chunk of seeds, the unit of work of a process; maybe check it.
 
-    Returns the estimators pickled, the seconds they took, and, if ``check``,
-    the :class:`ExactnessCheck` of the chunk's run with the fewest epochs.
+    Returns the estimators pickled (or, with ``keep='table'``, their rows), the
+    seconds they took, and, if ``check``, the :class:`ExactnessCheck` of the
+    chunk's run with the fewest epochs.
     """
     start = time.perf_counter()
     with warnings.catch_warnings():
@@ -293,6 +389,8 @@ def _fit_chunk(estimator, X, y, seeds, engine, check=False):
             ]
     seconds = time.perf_counter() - start
     outcome = exactness_check(estimator, X, y, seeds, fits, steps) if check else None
+    if keep == "table":
+        return [run_row(clf, s, X, y) for clf, s in zip(fits, seeds)], seconds, outcome
     return pickle.dumps(fits, protocol=pickle.HIGHEST_PROTOCOL), seconds, outcome
 
 

@@ -65,6 +65,12 @@ def warn_fallback(reason, stacklevel=3):
     )
 
 
+def is_sgd(estimator):
+    """Whether ``estimator`` is an ``MLPClassifier`` trained by SGD, the kind the
+    batched engine is for; for any other it does not apply, and says nothing."""
+    return isinstance(estimator, MLPClassifier) and estimator.solver == "sgd"
+
+
 def unsupported_reason(estimator, y=None, X=None):
     """Say why the batched engine cannot train ``estimator``, or return None.
 
@@ -84,6 +90,7 @@ def unsupported_reason(estimator, y=None, X=None):
         batched engine reproduces sklearn for this configuration.
     """
     if type(estimator) is not MLPClassifier:
+        # A subclass may change what fit does, which the engine replays.
         return f"it trains only MLPClassifier, not {type(estimator).__name__}"
     unverified = sklearn_compat.engine_unverified_reason()
     if unverified:
@@ -281,16 +288,13 @@ class _Lockstep:
         self.Y_N1 = Y_N1
         ref = fits[0]
         self.n_samples = X_NF.shape[0]
-        if ref.batch_size == "auto":
-            self.batch_size = min(200, self.n_samples)
-        else:
-            if ref.batch_size > self.n_samples:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than "
-                    "sample size. It is going to be clipped",
-                    stacklevel=4,
-                )
-            self.batch_size = int(np.clip(ref.batch_size, 1, self.n_samples))
+        if ref.batch_size != "auto" and ref.batch_size > self.n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than "
+                "sample size. It is going to be clipped",
+                stacklevel=4,
+            )
+        self.batch_size = sklearn_compat.minibatch_size(ref.batch_size, self.n_samples)
         self.batches = list(gen_batches(self.n_samples, self.batch_size))
         self.starts = np.array([0] + [sl.stop for sl in self.batches], np.int64)
         # Batches grouped by size (all but maybe the last share one), for the loss.
