@@ -151,8 +151,8 @@ def grid_shape(n_panels):
 def make_grid_axes(
     n_panels,
     width=TEXT_WIDTH,
-    gap_inches=(0.12, 0.34),
-    margins_inches=(0.42, 0.95, 0.62, 0.42),
+    gap_inches=(0.12, 0.3),
+    margins_inches=(0.42, 1.1, 0.5, 0.4),
     sharex=True,
     sharey=True,
 ):
@@ -167,9 +167,9 @@ def make_grid_axes(
     width : float, default=TEXT_WIDTH
         Width of the whole figure; the panels share what the gaps and margins
         leave.
-    gap_inches : (float, float), default=(0.12, 0.34)
+    gap_inches : (float, float), default=(0.12, 0.3)
         Horizontal and vertical space between panels (room for two-line titles).
-    margins_inches : (float, float, float, float), default=(0.42, 0.95, 0.62, 0.42)
+    margins_inches : (float, float, float, float), default=(0.42, 1.1, 0.5, 0.4)
         Left, right, top and bottom margins (the right one holds a colour bar and
         the markers' legend).
 

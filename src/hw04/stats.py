@@ -257,8 +257,7 @@ def outcome_groups(rows):
 def updates_per_epoch(estimator, n_samples):
     """Weight updates per iteration: minibatches per epoch for SGD, one for L-BFGS.
 
-    The minibatch size is sklearn's: ``batch_size='auto'`` is ``min(200,
-    n_samples)``, and a size outside ``[1, n_samples]`` is clipped.
+    The minibatch size is sklearn's (:func:`hw04.sklearn_compat.minibatch_size`).
 
     Examples
     --------
@@ -272,8 +271,7 @@ def updates_per_epoch(estimator, n_samples):
     """
     if estimator.solver == "lbfgs":
         return 1
-    size = estimator.batch_size
-    size = min(200, n_samples) if size == "auto" else int(np.clip(size, 1, n_samples))
+    size = sklearn_compat.minibatch_size(estimator.batch_size, n_samples)
     return -(-n_samples // size)
 
 
@@ -321,7 +319,8 @@ def activation_gaps(rates, settings):
     -------
     gaps : pandas.DataFrame
         One row per condition; per solver (``'L-BFGS'``, ``'SGD'``) the gap and,
-        in ``'<solver> apart'``, whether the two 95 % intervals do not overlap.
+        in ``'<solver> intervals'``, ``'apart'`` where the two 95 % intervals do
+        not overlap, else ``'overlap'``.
     """
     by = rates.set_index(["condition", "setting"])
     table = {}
@@ -335,6 +334,7 @@ def activation_gaps(rates, settings):
             }
             relu, logistic = pair["relu"], pair["logistic"]
             row[label] = logistic["rate"] - relu["rate"]
-            row[f"{label} apart"] = intervals_apart(relu, logistic)
+            apart = intervals_apart(relu, logistic)
+            row[f"{label} intervals"] = "apart" if apart else "overlap"
         table[condition] = row
     return pd.DataFrame.from_dict(table, orient="index").rename_axis("condition")
