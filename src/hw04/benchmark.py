@@ -1,6 +1,6 @@
 """Time the homework's sweep and whole notebook, against baselines of the same run.
 
-    python3 make_homework.py bench                  # the full one (about six minutes)
+    python3 make_homework.py bench                  # the full one (docs/speed.md)
     python3 make_homework.py bench --seeds 4 --repeat 1  # quicker, rougher
 
 Every figure is measured in this run on this machine (ours as the median of

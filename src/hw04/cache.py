@@ -39,7 +39,6 @@ def environment_key(estimator):
     import sklearn
 
     from hw04 import reproducible
-    from hw04.engine import kernels
 
     digest = hashlib.sha256()
     for path in sources(estimator):
@@ -48,10 +47,21 @@ def environment_key(estimator):
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "scikit-learn": sklearn.__version__,
-        "numba": kernels.numba.__version__ if kernels.AVAILABLE else None,
+        "numba": _installed_version("numba"),
         "blas": reproducible.blas_in_use(),
         "sources": digest.hexdigest(),
     }
+
+
+def _installed_version(name):
+    """The version of the installed distribution ``name``, or None (without
+    importing it: numba takes a while to import)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
 
 
 def open_cache(cache_dir, clear=False):

@@ -35,6 +35,8 @@ weights) make :func:`fit_sgd_lockstep` fall back to sklearn's own ``fit``, one
 seed after another, with a :class:`EngineFallbackWarning` that says why.
 """
 
+import importlib.util
+import sys
 import warnings
 from itertools import pairwise
 
@@ -46,7 +48,22 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.utils import check_random_state, gen_batches
 
 from hw04 import sklearn_compat
-from hw04.engine import kernels
+
+
+def _lazy_module(name):
+    """``name`` imported on its first attribute access (importlib's LazyLoader)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+# The compiled kernels load numba, which a run read back from the cache never needs.
+kernels = _lazy_module("hw04.engine.kernels")
 
 
 class EngineFallbackWarning(UserWarning):
@@ -393,8 +410,8 @@ class _Lockstep:
             for row, k in enumerate(self.active):
                 self.fits[k]._random_state.shuffle(self.order_SN[row])
         # The epoch's arrays reuse the first S rows of buffers made for all seeds.
-        # np.take copies whole rows at once; X_NF[order_SN] gathers element by
-        # element, several times slower. Either way the values are the same.
+        # np.take copies whole rows at once, where X_NF[order_SN] gathers element
+        # by element; either way the values are the same.
         X_SNF = np.take(self.X_NF, self.order_SN, axis=0, out=self.X_buf[:S])
         Y_SN1 = np.take(self.Y_N1, self.order_SN, axis=0, out=self.Y_buf[:S])
         prob_SN1 = self.prob_buf[:S]
