@@ -166,7 +166,9 @@ def notebook_parameters(args, out_dir):
 
 
 def _exporter_name(args):
-    return "latexpdf" if args.latex else "typstpdf"
+    from hw04.export import COMMAND_LINE_PDF, LATEX_PDF
+
+    return LATEX_PDF if args.latex else COMMAND_LINE_PDF
 
 
 def _report(pdf, warnings, seconds):

@@ -172,7 +172,7 @@ def test_a_mismatch_is_reported_and_the_setting_rerun_with_sklearn(
     small_xor, monkeypatch, capsys
 ):
     X, y = small_xor
-    real = lockstep.fit_and_say_steps
+    real = lockstep.fit_sgd_lockstep_with_steps
 
     def off_by_one_ulp(estimator, X, y, seeds):
         fits, warned, steps = real(estimator, X, y, seeds)
@@ -180,7 +180,7 @@ def test_a_mismatch_is_reported_and_the_setting_rerun_with_sklearn(
             clf.coefs_[0][0, 0] = np.nextafter(clf.coefs_[0][0, 0], np.inf)
         return fits, warned, steps
 
-    monkeypatch.setattr(lockstep, "fit_and_say_steps", off_by_one_ulp)
+    monkeypatch.setattr(lockstep, "fit_sgd_lockstep_with_steps", off_by_one_ulp)
     est = settings()["sgd-relu"]
     fits = fit(est, X, y, [0, 1], n_jobs=1)
     out = capsys.readouterr().out
@@ -204,7 +204,7 @@ def test_an_unverified_sklearn_release_is_declined_before_training(
     def no_lockstep(*args):
         raise AssertionError("the lockstep engine must not run")
 
-    monkeypatch.setattr(lockstep, "fit_and_say_steps", no_lockstep)
+    monkeypatch.setattr(lockstep, "fit_sgd_lockstep_with_steps", no_lockstep)
     with pytest.warns(lockstep.EngineFallbackWarning, match="verified bit for bit"):
         fits = fit(settings()["sgd-relu"], X, y, [0], n_jobs=1)
     assert fits.engine == "sklearn"

@@ -74,10 +74,9 @@ def test_the_engine_says_which_steps_it_ran(small_xor, monkeypatch, steps):
     from sklearn.neural_network import MLPClassifier
 
     X, y = small_xor
-    monkeypatch.setattr(lockstep, "STEPS", steps)
     est = MLPClassifier(hidden_layer_sizes=[2], solver="sgd", batch_size=10)
     fits, X_NF, Y_N1 = lockstep._initialized_clones(est, X, y, [0, 1])
-    lock = lockstep._Lockstep(fits, np.ascontiguousarray(X_NF), Y_N1)
+    lock = lockstep._Lockstep(fits, np.ascontiguousarray(X_NF), Y_N1, steps)
     expected = steps
     if steps == "whole" and not kernels.output_products_agree([10], 2):
         expected = "fused"

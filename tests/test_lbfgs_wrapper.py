@@ -140,3 +140,17 @@ def test_invalid_parameters_raise_sklearns_error(small_xor, params):
     X, y = small_xor
     with pytest.raises(InvalidParameterError):
         MLPClassifierLBFGS(**params).fit(X, y)
+
+
+def test_the_projects_rule_of_identical_covers_the_wrappers_loss_curve(small_xor):
+    from hw04.engine.lockstep import differences
+
+    X, y = small_xor
+    kw = dict(hidden_layer_sizes=[2], max_iter=50, random_state=3)
+    a = fit_quietly(MLPClassifierLBFGS(**kw), X, y)
+    b = fit_quietly(MLPClassifierLBFGS(**kw), X, y)
+    assert differences(a, b) == []
+    b.loss_curve_[1] = np.nextafter(b.loss_curve_[1], 0)
+    assert differences(a, b) == ["loss_curve_"]
+    plain = fit_quietly(MLPClassifier(solver="lbfgs", **kw), X, y)
+    assert differences(plain, plain) == []

@@ -65,6 +65,18 @@ def test_every_declared_range_holds_the_pin_of_requirements_txt():
         assert requirement.specifier.contains(pins[name]), (requirement, pins[name])
 
 
+def test_the_exporters_names_in_pyproject_are_the_packages():
+    from hw04 import export
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    registered = project["entry-points"]["nbconvert.exporters"]
+    assert registered == {
+        export.MENU_PDF: "hw04.export:TypstPDFExporter",
+        export.COMMAND_LINE_PDF: "hw04.export:TypstPDFAlias",
+        export.LATEX_PDF: "hw04.export:LatexPDFExporter",
+    }
+
+
 # What a copy of the folder leaves out: environments, outputs, caches.
 _NOT_COPIED = shutil.ignore_patterns(
     ".venv*", ".git", "build", "results", "upload", "*.egg-info", "__pycache__",

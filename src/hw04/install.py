@@ -27,12 +27,12 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from hw04 import reproducible
-from hw04.export import pandoc_path, upload
+from hw04.export import COMMAND_LINE_PDF, LATEX_PDF, MENU_PDF, pandoc_path, upload
 
 # The names under which nbconvert and this package register exporters
 # (``nbconvert.exporters`` entry points) that need more than pip's packages.
-LATEX_NAMES = ("pdf", "latexpdf")  # xelatex and bibtex on PATH
-UPLOAD_NAMES = ("PDF_for_Gradescope", "typstpdf")  # this package's Typst PDF
+LATEX_NAMES = ("pdf", LATEX_PDF)  # xelatex and bibtex on PATH
+UPLOAD_NAMES = (MENU_PDF, COMMAND_LINE_PDF)  # this package's Typst PDF
 PANDOC_NAMES = ("asciidoc", "latex", "rst", *LATEX_NAMES, *UPLOAD_NAMES)
 QT_NAMES = ("qtpdf", "qtpng")  # PyQtWebEngine
 WEBPDF_NAMES = ("webpdf",)  # Playwright with the Chromium it downloads
@@ -40,7 +40,7 @@ WEBPDF_NAMES = ("webpdf",)  # Playwright with the Chromium it downloads
 # --to typstpdf``, while the menu lists the same exporter once, under the name
 # ``PDF_for_Gradescope``; ``custom`` needs a template named on the command line,
 # which a request to the server cannot give.
-SERVER_HIDDEN = ("typstpdf", "custom")
+SERVER_HIDDEN = (COMMAND_LINE_PDF, "custom")
 SERVER_EXTENSION = "hw04.export"
 
 

@@ -39,7 +39,7 @@ class ExactnessCheck:
     n_iter: int
     identical: bool
     differs: str  # names of the attributes that differ, or ''
-    steps: str  # how the engine ran the checked group (lockstep.fit_and_say_steps)
+    steps: str  # how the engine ran the checked group (see fit_sgd_lockstep_with_steps)
 
 
 @dataclass(frozen=True)
@@ -382,7 +382,9 @@ def _fit_chunk(estimator, X, y, seeds, engine, check=False, keep="estimators"):
         warnings.simplefilter("ignore", ConvergenceWarning)
         steps = "sklearn"
         if engine == "batched":
-            fits, _, steps = lockstep.fit_and_say_steps(estimator, X, y, seeds)
+            fits, _, steps = lockstep.fit_sgd_lockstep_with_steps(
+                estimator, X, y, seeds
+            )
         else:
             fits = [
                 clone(estimator).set_params(random_state=s).fit(X, y) for s in seeds

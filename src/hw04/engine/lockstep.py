@@ -27,7 +27,8 @@ compares the bits, and trains the setting with sklearn's ``fit`` on any
 difference.
 
 A minibatch runs as compiled steps (:mod:`hw04.engine.kernels`, with numba) where it
-can, else as numpy calls; :data:`STEPS` says which are allowed.
+can, else as numpy calls; the ``steps`` argument says which are allowed
+(:data:`STEPS`).
 
 Options this engine does not cover (``early_stopping``, ``warm_start``,
 ``solver`` other than ``'sgd'``, more than two classes, float32 input, sample
@@ -131,7 +132,7 @@ def unsupported_reason(estimator, y=None, X=None):
     return None
 
 
-def fit_sgd_lockstep(estimator, X, y, seeds):
+def fit_sgd_lockstep(estimator, X, y, seeds, steps="whole"):
     """Fit ``clone(estimator)`` once per seed, all seeds in lockstep.
 
     Parameters
@@ -145,6 +146,10 @@ def fit_sgd_lockstep(estimator, X, y, seeds):
         Binary labels.
     seeds : sequence of int
         One fit per seed.
+    steps : {'whole', 'fused', 'compiled', 'numpy'}, default='whole'
+        The fastest way of running a minibatch that the engine may take (see
+        :data:`STEPS`); each gives the same bits, and it takes the fastest this
+        machine allows up to this one.
 
     Returns
     -------
@@ -173,14 +178,18 @@ def fit_sgd_lockstep(estimator, X, y, seeds):
     >>> bool(np.array_equal(fits[1].coefs_[0], ref.coefs_[0])), warned
     (True, [True, True])
     """
-    fits, warned, _ = fit_and_say_steps(estimator, X, y, seeds)
+    fits, warned, _ = fit_sgd_lockstep_with_steps(estimator, X, y, seeds, steps)
     return fits, warned
 
 
-def fit_and_say_steps(estimator, X, y, seeds):
-    """:func:`fit_sgd_lockstep`, and which steps ran: ``'whole'``, ``'fused'``,
-    ``'compiled'``, ``'numpy'``, ``'sklearn'`` (its own ``fit``), or ``'none'``
-    (no seeds)."""
+def fit_sgd_lockstep_with_steps(estimator, X, y, seeds, steps="whole"):
+    """:func:`fit_sgd_lockstep`, and which steps ran: ``(fits, warned, ran)``.
+
+    ``ran`` is ``'whole'``, ``'fused'``, ``'compiled'``, ``'numpy'``, ``'sklearn'``
+    (its own ``fit``, for a configuration the engine does not cover), or
+    ``'none'`` (no seeds)."""
+    if steps not in STEPS:
+        raise ValueError(f"steps must be one of {STEPS}, got {steps!r}.")
     seeds = list(seeds)
     sklearn_compat.validate_params(estimator)
     reason = unsupported_reason(estimator, y, X)
@@ -191,7 +200,7 @@ def fit_and_say_steps(estimator, X, y, seeds):
     if not seeds:
         return [], [], "none"
     fits, X_NF, Y_N1 = _initialized_clones(estimator, X, y, seeds)
-    lock = _Lockstep(fits, np.ascontiguousarray(X_NF), Y_N1)
+    lock = _Lockstep(fits, np.ascontiguousarray(X_NF), Y_N1, steps)
     return fits, lock.run(), lock.steps
 
 
@@ -259,13 +268,13 @@ def _initialized_clones(estimator, X, y, seeds):
     return fits, X_v, Y_N1
 
 
-# How a minibatch runs: "whole" (the whole epoch in one compiled call, every
-# product compiled, where this machine's BLAS agrees), "fused" (compiled steps,
-# and the hidden layer's products too where the BLAS agrees), "compiled"
-# (compiled steps, products by np.matmul) or "numpy" (numpy calls only). Each
-# gives sklearn's bits; the engine takes the first one available in that order,
-# and tests ask for each in turn.
-STEPS = "whole"
+# How a minibatch can run, fastest first: "whole" (the whole epoch in one
+# compiled call, every product compiled, where this machine's BLAS agrees),
+# "fused" (compiled steps, and the hidden layer's products too where the BLAS
+# agrees), "compiled" (compiled steps, products by np.matmul) or "numpy" (numpy
+# calls only). Each gives sklearn's bits; the engine takes the fastest available
+# up to the one asked for, and tests ask for each in turn.
+STEPS = ("whole", "fused", "compiled", "numpy")
 
 _HIDDEN = {
     "relu": lambda Z: np.maximum(Z, 0, out=Z),
@@ -299,7 +308,7 @@ _DERIVATIVE = {
 class _Lockstep:
     """The state of all seeds' fits, stacked along a leading seed axis ``S``."""
 
-    def __init__(self, fits, X_NF, Y_N1):
+    def __init__(self, fits, X_NF, Y_N1, steps="whole"):
         self.fits = fits
         self.X_NF = X_NF
         self.Y_N1 = Y_N1
@@ -347,12 +356,12 @@ class _Lockstep:
         self.best_loss = [np.inf] * len(fits)
         self.no_improvement = [0] * len(fits)
         self.warned = [False] * len(fits)
-        self.steps = self.choose_steps()
+        self.steps = self.choose_steps(steps)
         self.runner = (_NumpySteps if self.steps == "numpy" else _CompiledSteps)(self)
 
-    def choose_steps(self):
+    def choose_steps(self, allowed):
         """``'whole'``, ``'fused'``, ``'compiled'`` or ``'numpy'``: the most
-        :data:`STEPS` allows.
+        ``allowed`` allows (one of :data:`STEPS`).
 
         Compiled steps need numba and an activation whose function the C library
         rounds as numpy and scipy do; fused products need one hidden layer, one
@@ -361,16 +370,16 @@ class _Lockstep:
         """
         ref = self.fits[0]
         if (
-            STEPS == "numpy"
+            allowed == "numpy"
             or not kernels.AVAILABLE
             or ref.activation not in kernels.ACTIVATION_CODES
         ):
             return "numpy"
         (n_in, n_hidden), *rest = self.shapes
-        if STEPS in ("whole", "fused") and [s[1] for s in rest] == [1]:
+        if allowed in ("whole", "fused") and [s[1] for s in rest] == [1]:
             if kernels.products_agree(self.sizes_K, n_in, n_hidden):
                 whole = kernels.output_products_agree(self.sizes_K, n_hidden)
-                return "whole" if STEPS == "whole" and whole else "fused"
+                return "whole" if allowed == "whole" and whole else "fused"
         return "compiled"
 
     def views(self, flat_SP):
@@ -723,17 +732,33 @@ def _same_bits(a, b):
 
 
 def differences(clf, ref):
-    """Names of the fitted attributes whose bits differ between two SGD fits."""
+    """Names of the fitted attributes whose bits differ between two fits.
+
+    The rule of "identical" everywhere (the exactness check, the benchmark): the
+    weights, ``n_iter_``, the final loss and the loss curve; for SGD also ``t_``,
+    ``best_loss_`` and whether sklearn's stopping rule ended the run. An L-BFGS
+    fit has a loss curve only from the course's wrapper (``MLPClassifierLBFGS``);
+    a plain one's is absent from both.
+    """
     checks = {
         "coefs_": all(_same_bits(a, b) for a, b in zip(clf.coefs_, ref.coefs_)),
         "intercepts_": all(
             _same_bits(a, b) for a, b in zip(clf.intercepts_, ref.intercepts_)
         ),
-        "loss_curve_": _same_bits(clf.loss_curve_, ref.loss_curve_),
+        "loss_curve_": _same_bits(_curve(clf), _curve(ref)),
         "n_iter_": clf.n_iter_ == ref.n_iter_,
-        "t_": clf.t_ == ref.t_,
-        "best_loss_": _same_bits(clf.best_loss_, ref.best_loss_),
-        "converged": sklearn_compat.sgd_stopped_by_rule(clf)
-        == sklearn_compat.sgd_stopped_by_rule(ref),
+        "loss_": _same_bits(clf.loss_, ref.loss_),
     }
+    if clf.solver == "sgd":
+        checks |= {
+            "t_": clf.t_ == ref.t_,
+            "best_loss_": _same_bits(clf.best_loss_, ref.best_loss_),
+            "converged": sklearn_compat.sgd_stopped_by_rule(clf)
+            == sklearn_compat.sgd_stopped_by_rule(ref),
+        }
     return [name for name, same in checks.items() if not same]
+
+
+def _curve(clf):
+    # sklearn keeps no loss curve for L-BFGS; the course's wrapper adds one.
+    return np.asarray(getattr(clf, "loss_curve_", []), dtype=float)

@@ -40,6 +40,12 @@ from nbconvert.exporters import (
 from traitlets import List, Unicode, default
 from traitlets.config import Config
 
+# The names this package's exporters are registered under: the nbconvert.exporters
+# entry points of pyproject.toml, which a test compares with these.
+MENU_PDF = "PDF_for_Gradescope"  # JupyterLab's export menu labels it by its name
+COMMAND_LINE_PDF = "typstpdf"  # the same PDF for `jupyter nbconvert --to`
+LATEX_PDF = "latexpdf"
+
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 LUA_FILTER = HERE / "hw04.lua"

@@ -32,8 +32,9 @@ def check_latex_tools():
         raise MissingTool(LATEX_INSTALL_HELP.format(missing=" and ".join(missing)))
 
 
-def export_pdf(notebook, out_dir, exporter_name="typstpdf"):
-    """Export ``notebook`` to ``out_dir`` with one of this package's exporters.
+def export_pdf(notebook, out_dir, exporter_name=None):
+    """Export ``notebook`` to ``out_dir`` with one of this package's exporters
+    (default: the upload PDF, :data:`hw04.export.COMMAND_LINE_PDF`).
 
     The exporters are the ones ``jupyter nbconvert --to`` and JupyterLab's export
     menu use (found through nbconvert's entry point); nbconvert's ``FilesWriter``
@@ -42,7 +43,9 @@ def export_pdf(notebook, out_dir, exporter_name="typstpdf"):
     from nbconvert.exporters import get_exporter
     from nbconvert.writers import FilesWriter
 
-    exporter = get_exporter(exporter_name)()
+    from hw04.export import COMMAND_LINE_PDF
+
+    exporter = get_exporter(exporter_name or COMMAND_LINE_PDF)()
     body, resources = exporter.from_filename(str(notebook))
     written = FilesWriter(build_directory=str(out_dir)).write(
         body, resources, notebook_name=Path(notebook).stem
