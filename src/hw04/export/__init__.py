@@ -26,6 +26,7 @@ This module is also a Jupyter server extension (enabled by the set-up,
 where nbconvert's own LaTeX, AsciiDoc and reST exporters look for it.
 """
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -100,15 +101,36 @@ def pandoc_path():
     return found if found.exists() else None
 
 
-def _pandoc_on_path():
-    """Make pypandoc-binary's pandoc the one on PATH when PATH has none.
+def _path_with_pandoc():
+    """``PATH`` with pypandoc-binary's pandoc folder first, or None when ``PATH``
+    has a pandoc already (or there is none to add).
 
-    nbconvert's LaTeX route calls ``pandoc`` by name; pypandoc-binary ships one.
+    nbconvert's LaTeX route calls ``pandoc`` by name, and has no setting for
+    where it is; pypandoc-binary ships one.
     """
     found = None if shutil.which("pandoc") else pandoc_path()
     if found is None:
-        return  # one is on PATH already, or nbconvert says that pandoc is missing
-    os.environ["PATH"] = f"{found.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        return None  # one is on PATH already, or nbconvert says pandoc is missing
+    return f"{found.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+@contextlib.contextmanager
+def _pandoc_on_path():
+    """Within the block, ``PATH`` finds pypandoc-binary's pandoc; then it is as
+    it was."""
+    path = _path_with_pandoc()
+    if path is None:
+        yield
+        return
+    before = os.environ.get("PATH")
+    os.environ["PATH"] = path
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PATH", None)
+        else:
+            os.environ["PATH"] = before
 
 
 class TypstPDFExporter(_HomeworkExporter, MarkdownExporter):
@@ -216,8 +238,8 @@ class LatexPDFExporter(_HomeworkExporter, PDFExporter):
         return config
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        _pandoc_on_path()
-        return super().from_notebook_node(nb, resources, **kw)
+        with _pandoc_on_path():
+            return super().from_notebook_node(nb, resources, **kw)
 
 
 # ------------------------------------------------------ Jupyter server extension
@@ -233,6 +255,10 @@ def _load_jupyter_server_extension(serverapp):
     The server's own ``PATH`` holds ``.venv``'s scripts folder only when the
     environment is activated, however ``jupyter lab`` is started.
     """
-    _pandoc_on_path()
+    # The server's PATH for as long as it runs: nbconvert's own LaTeX, AsciiDoc
+    # and reST exporters call pandoc by name, with no setting for where it is.
+    path = _path_with_pandoc()
+    if path is not None:
+        os.environ["PATH"] = path
     serverapp.log.info("hw04.export: pandoc for nbconvert's exporters: %s",
                        shutil.which("pandoc"))  # fmt: skip
