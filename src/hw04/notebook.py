@@ -167,7 +167,9 @@ def homework_settings(notebook=None):
 
     The cell runs in a namespace of its own after the notebook's own import
     statements that bind the names it uses (its estimator classes), with the
-    notebook's folder on ``sys.path`` for the course module among them.
+    notebook's folder on ``sys.path`` for the course module among them. Worker
+    processes that unpickle these estimators need that folder on their
+    ``sys.path`` too, as a kernel started in the notebook's folder has it.
     """
     notebook = notebook_path(notebook)
     source, before = _settings_and_before(notebook)
