@@ -148,17 +148,25 @@ def _settings_and_before(notebook):
 def _imports_of(sources, needed):
     """The import statements of the cells ``sources`` that bind a name in
     ``needed``, as IPython would run them (its magics turned into Python)."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    python = TransformerManager()
     found = []
     for source in sources:
-        for node in ast.parse(python.transform_cell(source)).body:
+        for node in ast.parse(_as_python(source)).body:
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 bound = {(a.asname or a.name).split(".")[0] for a in node.names}
                 if bound & needed:
                     found.append(node)
     return found
+
+
+def _as_python(source):
+    """A cell's source as Python: IPython's own translation of its magics, or,
+    where IPython is not installed (a bare test environment), without them."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        lines = source.splitlines()
+        return "\n".join(line for line in lines if line.lstrip()[:1] not in "%!")
+    return TransformerManager().transform_cell(source)
 
 
 def homework_settings(notebook=None):
