@@ -33,11 +33,11 @@ def kernel(tmp_path):
         manager.shutdown_kernel(now=True)
 
 
-def execute(client, code, on_busy=None, timeout=120):
+def execute(client, code, on_busy=None, after="", timeout=120):
     """Run ``code``; return its error output's content or None, and the outputs.
 
-    ``on_busy`` is called once, two seconds after the cell printed its first
-    line."""
+    ``on_busy`` is called once, two seconds after the cell printed a line that
+    holds ``after``."""
     msg_id = client.execute(code)
     error, outputs, started = None, [], None
     deadline = time.monotonic() + timeout
@@ -56,7 +56,8 @@ def execute(client, code, on_busy=None, timeout=120):
             error = content
         elif kind in ("stream", "display_data", "update_display_data"):
             outputs.append(content)
-            started = started or (kind == "stream" and time.monotonic())
+            printed = kind == "stream" and after in content["text"]
+            started = started or (printed and time.monotonic())
         elif kind == "status" and content["execution_state"] == "idle":
             return error, outputs
     raise TimeoutError(f"the cell did not finish in {timeout} s")
@@ -91,24 +92,28 @@ def test_an_interrupt_during_training_says_what_is_kept_and_stops_the_workers(
     manager, client = kernel
     code = SETUP + (
         "from sklearn.neural_network import MLPClassifier\n"
+        "from hw04.progress import CellOutput\n"
         "est = MLPClassifier(hidden_layer_sizes=[2], solver='sgd', batch_size=10,\n"
         "                    max_iter=400, tol=1e-8, random_state=0)\n"
         f"memory = open_cache({str(tmp_path / 'cache')!r})\n"
-        "print('training')\n"
-        "for name in ('first', 'second'):\n"
-        "    training.fit_seeds(est, x_tr_N2, y_tr_N, range(64), engine='sklearn',\n"
-        "                       n_jobs=2, memory=memory, label=name)\n"
+        "out = CellOutput()\n"
+        "for name, n_seeds, epochs in (('first', 4, 2), ('second', 64, 400)):\n"
+        "    print(name)  # the interrupt comes 2 s after 'second'\n"
+        "    training.fit_seeds(est.set_params(max_iter=epochs), x_tr_N2, y_tr_N,\n"
+        "                       range(n_seeds), engine='sklearn', n_jobs=2,\n"
+        "                       memory=memory, label=name, output=out)\n"
     )
     pid = manager.provisioner.pid
     start = time.monotonic()
-    error, _ = execute(client, code, on_busy=manager.interrupt_kernel)
+    error, _ = execute(client, code, on_busy=manager.interrupt_kernel, after="second")
     assert time.monotonic() - start < 30
     assert error["ename"] == "TrainingInterrupted"
     (line,) = error["traceback"]
     assert line.startswith(
-        "TrainingInterrupted: Training stopped by the interrupt: first had "
+        "TrainingInterrupted: Training stopped by the interrupt: second had "
     )
     assert "of 64 runs done" in line and "running the cell again" in line
+    assert "The 4 runs of the settings before it in this cell are kept" in line
     for _ in range(50):  # killed workers may take a moment to be reaped
         if not loky_workers(pid):
             break

@@ -51,6 +51,7 @@ class CellOutput:
         from IPython.display import display
 
         self.lines = []
+        self.runs_done = 0  # runs of the calls that finished (the interrupt says it)
         self.handle = display({"text/plain": ""}, raw=True, display_id=True)
 
     def show(self, bar=None):

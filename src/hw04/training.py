@@ -236,10 +236,12 @@ def _fit_and_keep(
             packed = cache.store(memory, _train, args, key | work, ignore=_NOT_IN_KEY)
         except KeyboardInterrupt:
             raise TrainingInterrupted(
-                _interrupted_text(label, bar.done, len(seeds), memory)
+                _interrupted_text(label, bar.done, len(seeds), memory, output)
             ) from None
         finally:
             bar.close()
+    if output is not None:
+        output.runs_done += len(seeds)
     fits = packed.unpack(n_from_cache=0 if trained else len(seeds))
     where = "" if trained else ", all from the cache"
     if unreadable:
@@ -252,8 +254,11 @@ def _fit_and_keep(
     return fits
 
 
-def _interrupted_text(label, done, total, memory):
-    """What an interrupt of one setting's training leaves, and how to go on."""
+def _interrupted_text(label, done, total, memory, output=None):
+    """What an interrupt of one setting's training leaves, and how to go on.
+
+    ``output``, the cell's :class:`hw04.progress.CellOutput`, counts the runs of
+    the settings the cell finished before this one."""
     text = (
         f"Training stopped by the interrupt: {label} had {done} of {total} runs done, "
         "which are not kept (a setting is kept once all its runs are done). "
@@ -262,9 +267,15 @@ def _interrupted_text(label, done, total, memory):
         return text + (
             "The cache is off, so running the cell again trains every run again."
         )
+    if output is None:
+        return text + (
+            "Every setting trained to the end is kept in the cache: running the "
+            "cell again reads those back and continues from this one."
+        )
     return text + (
-        "Every setting trained to the end is kept in the cache: running the cell "
-        "again reads those back and continues from this one."
+        f"The {output.runs_done} runs of the settings before it in this cell are "
+        "kept in the cache: running the cell again reads them back and continues "
+        "from this one."
     )
 
 
