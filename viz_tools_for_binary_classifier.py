@@ -151,8 +151,8 @@ def grid_shape(n_panels):
 def make_grid_axes(
     n_panels,
     width=TEXT_WIDTH,
-    gap_inches=(0.12, 0.3),
-    margins_inches=(0.42, 1.1, 0.5, 0.4),
+    gap_inches=(0.12, 0.33),
+    margins_inches=(0.42, 1.1, 0.62, 0.4),
     sharex=True,
     sharey=True,
 ):
@@ -167,9 +167,9 @@ def make_grid_axes(
     width : float, default=TEXT_WIDTH
         Width of the whole figure; the panels share what the gaps and margins
         leave.
-    gap_inches : (float, float), default=(0.12, 0.3)
+    gap_inches : (float, float), default=(0.12, 0.33)
         Horizontal and vertical space between panels (room for two-line titles).
-    margins_inches : (float, float, float, float), default=(0.42, 1.1, 0.5, 0.4)
+    margins_inches : (float, float, float, float), default=(0.42, 1.1, 0.62, 0.4)
         Left, right, top and bottom margins (the right one holds a colour bar and
         the markers' legend).
 
@@ -247,7 +247,8 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
             marker_kwargs={"markersize": 2.2},
         )
         ax.title.set_fontsize(SMALLEST_FONT)
-        ax.tick_params(labelsize=SMALLEST_FONT, pad=1.5)
+        # Short ticks: a panel's title sits just below the panel above.
+        ax.tick_params(labelsize=SMALLEST_FONT, pad=1.5, length=2)
         # Ticks at the blobs' centres only: the ends would touch the next panel's.
         ax.set_xticks([-1, 0, 1])
         ax.set_yticks([-1, 0, 1])
@@ -420,7 +421,8 @@ def plot_success_rates(runs, ax=None, reference=None):
     if reference:
         # pointplot spreads the hues' points evenly over DODGE, centred on the tick.
         offsets = np.linspace(-DODGE / 2, DODGE / 2, len(settings))
-        xs = [offsets[settings.index(s)] for s in reference if s in settings]
+        # Just right of each point, so that neither hides the other.
+        xs = [offsets[settings.index(s)] + 0.05 for s in reference if s in settings]
         ys = [reference[s] for s in reference if s in settings]
         ax.plot(xs, ys, "kx", markersize=6, label="main runs", zorder=5)
     ax.set_xlabel("")

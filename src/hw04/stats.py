@@ -54,7 +54,7 @@ def converged(clf):
     run stopped by sklearn's stopping rule, that is without a
     ``ConvergenceWarning``, rather than being cut off at ``max_iter``.
     """
-    if hasattr(clf, "did_converge_"):
+    if clf.solver == "lbfgs":  # the course's MLPClassifierLBFGS keeps SciPy's status
         return bool(clf.did_converge_)
     return bool(sklearn_compat.sgd_stopped_by_rule(clf))
 
@@ -193,6 +193,22 @@ def describe(prediction):
     where = "everywhere" if k == 0 else f"on the {_OTHER[4 - k]}"
     fitted = {0: "no quadrant", 1: "1 quadrant"}.get(k, f"{k} quadrants")
     return f"{fitted} fitted, {p} {where}"
+
+
+def settle_iteration(loss_curve, within=0.01):
+    """The first iteration from which a run's loss stays within ``within`` of its
+    final value: how soon it reached what it ends on.
+
+    Examples
+    --------
+    >>> settle_iteration([0.7, 0.4, 0.352, 0.348, 0.347])
+    2
+    >>> settle_iteration([0.5])
+    0
+    """
+    curve = np.asarray(loss_curve, dtype=float)
+    away = np.flatnonzero(np.abs(curve - curve[-1]) > within)
+    return int(away[-1] + 1) if away.size else 0
 
 
 def describe_runs(fitted, x_N2, y_N):

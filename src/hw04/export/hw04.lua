@@ -1,9 +1,10 @@
--- Pandoc filter for the hw04 PDF routes: one function per kind of element.
+-- Pandoc filter of the Typst route (PDF_for_Gradescope): one function per kind of
+-- element. The LaTeX route breaks pages in its own template.
 --
 -- * pandas' HTML tables (raw HTML blocks) become real tables;
--- * a Div of class "pagebreak" becomes the output format's page break;
+-- * a Div of class "pagebreak" becomes a page break;
 -- * a Div of class "keep" (a question's code and its figure) is not split across
---   pages in Typst;
+--   pages;
 -- * the notebook's first heading becomes the title, and its "**Student:** ..." line
 --   the author.
 
@@ -19,14 +20,9 @@ end
 
 function Div(el)
   if el.classes:includes("pagebreak") then
-    if FORMAT == "typst" then
-      return typst("#pagebreak(weak: true)")
-    elseif FORMAT:match("latex") then
-      return pandoc.RawBlock("latex", "\\newpage")
-    end
-    return {}
+    return typst("#pagebreak(weak: true)")
   end
-  if el.classes:includes("keep") and FORMAT == "typst" then
+  if el.classes:includes("keep") then
     local blocks = pandoc.Blocks({typst("#block(breakable: false)[")})
     blocks:extend(el.content)
     blocks:insert(typst("]"))

@@ -30,8 +30,9 @@ class EffectiveParameters(Preprocessor):
     papermill adds a cell tagged ``injected-parameters`` after the ``parameters``
     cell and records the values it injected in ``nb.metadata.papermill.parameters``.
     This preprocessor writes those values into the ``parameters`` cell's lines
-    (keeping each line's comment) and drops the injected cell, so the PDF shows
-    each parameter once, with the value that took effect.
+    (keeping each line's comment, or saying that the run set the value and what
+    the cell says) and drops the injected cell, so the PDF shows each parameter
+    once, with the value that took effect.
     """
 
     def preprocess(self, nb, resources):
@@ -49,6 +50,8 @@ class EffectiveParameters(Preprocessor):
             if param.name in values:
                 value = PythonTranslator.translate(values.pop(param.name))
             comment = f"  # {param.help}" if param.help else ""
+            if value != param.default:  # a student knows the cell's own value
+                comment = f"  # set for this run (cell: {param.default})"
             lines.append(f"{param.name} = {value}{comment}")
         lines += [f"{k} = {PythonTranslator.translate(v)}" for k, v in values.items()]
         original.source = "\n".join(lines)
