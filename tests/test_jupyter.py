@@ -211,6 +211,13 @@ def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(tmp_path):
     artifacts = Path(ARTIFACTS) if ARTIFACTS else tmp_path / "artifacts"
     artifacts.mkdir(parents=True, exist_ok=True)
     folder = student_folder(tmp_path, small_notebook())
+    # Every cell in the page, not only those in view (JupyterLab's windowing), so
+    # that the test can read all the answers. The lab's settings live in the
+    # configuration folder jupyter() gives it.
+    settings = tmp_path / "jupyter-config" / "lab" / "user-settings"
+    tracker = settings / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     with jupyter("lab", folder, tmp_path) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         context = browser.new_context(
@@ -228,7 +235,7 @@ def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(tmp_path):
             # The last cells print this line (their source holds it too, hence
             # the output area); then no cell may still be running.
             page.locator(
-                ".jp-OutputArea-output", has_text="Appendix skipped"
+                ".jp-OutputArea-output", has_text="The experiments did not run"
             ).first.wait_for(timeout=300_000)
             page.locator(".jp-InputPrompt", has_text="[*]").first.wait_for(
                 state="detached", timeout=60_000
@@ -239,6 +246,19 @@ def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(tmp_path):
             page.screenshot(path=str(artifacts / "jupyterlab-run-all.png"))
             stderr = "application/vnd.jupyter.stderr"
             assert page.locator(f"[data-mime-type='{stderr}']").count() == 0
+            # Each answer shows as rendered Markdown with its numbers filled in,
+            # and its code stays collapsed.
+            answers = page.locator(
+                ".jp-OutputArea-output .jp-RenderedMarkdown", has_text="Answer."
+            )
+            texts = [answers.nth(i).inner_text() for i in range(answers.count())]
+            assert len(texts) == 8, texts
+            for text in texts:
+                assert "{" not in text and "}" not in text, text
+                assert any(ch.isdigit() for ch in text), text
+            assert "of 4 runs (" in texts[0], texts[0]
+            # Collapsed inputs show JupyterLab's placeholder instead of code.
+            assert page.locator(".jp-InputPlaceholder").count() >= 8
             # JupyterLab lists each exporter the server reports under its name.
             entry = click_menu(page, "File", "Save and Export Notebook As", UPLOAD_PDF)
             entry.wait_for()
