@@ -92,11 +92,33 @@ def _run(command, **kwargs):
     return done.stdout
 
 
+def check_the_notebook_stops_at_once_without_the_package(python, folder, tmp_path):
+    """Jupyter and the pins but no hw04, as in a student's own Jupyter: the first
+    code cell gives one error that says what to run, and nothing runs after it."""
+    out = tmp_path / "without-package.ipynb"
+    done = subprocess.run(
+        [str(python), "-m", "papermill", str(folder / "hw04.ipynb"), str(out),
+         "--cwd", str(folder), "-k", "python3", "--no-progress-bar"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode != 0
+    import nbformat
+
+    cells = [c for c in nbformat.read(out, 4).cells if c.cell_type == "code"]
+    errors = [o for c in cells for o in c.outputs if o.output_type == "error"]
+    assert len(errors) == 1 and errors[0].ename == "ModuleNotFoundError", errors
+    assert "python3 make_homework.py setup" in errors[0].evalue
+    assert "%pip install -r requirements.txt -e ." in errors[0].evalue
+    ran = [c for c in cells if c.get("execution_count")]
+    assert len(ran) == 1 and "from hw04 import" in ran[0].source
+
+
 def test_installed_from_a_copy_not_editable_it_runs_the_notebook_and_the_pdf(
     tmp_path,
 ):
-    """README's route for a Jupyter of one's own, with ``pip install .``: the pins,
-    the package, its set-up; then the notebook (2 seeds, no appendix) and
+    """README's route for a Jupyter of one's own, with ``pip install .``: the pins
+    (where the notebook first stops at once without the package), the package,
+    its set-up; then the notebook (2 seeds, no appendix) and
     ``jupyter nbconvert --to typstpdf``. The copy's ``src`` is removed once
     installed, so nothing can be read from it."""
     folder = tmp_path / "hw04"
@@ -108,6 +130,7 @@ def test_installed_from_a_copy_not_editable_it_runs_the_notebook_and_the_pdf(
     # pip's own cache (shared with .venv's set-up) keeps this from downloading much.
     pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     _run([*pip, "-r", folder / "requirements.txt"], timeout=900)
+    check_the_notebook_stops_at_once_without_the_package(python, folder, tmp_path)
     _run([*pip, folder], timeout=600)
     shutil.rmtree(folder / "src")
     where = _run([python, "-c", "import hw04; print(hw04.__file__)"], cwd=tmp_path)
