@@ -67,19 +67,6 @@ class CellOutput:
         self.handle.update(bar)
 
 
-# The output of a running cell for callers that pass none (the notebook before it
-# made its own): one per cell execution, so that a loop's lines share it.
-_shared = {}
-
-
-def _output_of_running_cell(shell):
-    key = (id(shell), shell.execution_count)
-    if key not in _shared:
-        _shared.clear()
-        _shared[key] = CellOutput()
-    return _shared[key]
-
-
 class ProgressLine:
     """One bar of ``total`` runs named ``label``; see the module's docstring.
 
@@ -92,7 +79,8 @@ class ProgressLine:
     bar : bool, default=True
         Show the bar while the work runs (off for work read from a cache).
     output : CellOutput, optional
-        The cell's output to draw into, in a kernel (default: one per cell).
+        The cell's output to draw into, in a kernel, held by the caller so that a
+        loop's bars and lines share it (default: an output of this bar's own).
     """
 
     def __init__(self, label, total, show=True, bar=True, output=None):
@@ -100,7 +88,7 @@ class ProgressLine:
         shell = _shell() if show else None
         self.output = None
         if shell is not None:
-            self.output = output or _output_of_running_cell(shell)
+            self.output = output or CellOutput()
         options = dict(
             total=total,
             desc=label,

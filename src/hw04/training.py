@@ -122,7 +122,7 @@ def fit_seeds(
         trained again.
     output : hw04.progress.CellOutput, optional
         In a notebook, the cell's output that the bar and the line go into, one
-        for all the calls of a loop (default: one per cell execution).
+        for all the calls of a loop (default: one of this call's own).
 
     Returns
     -------
