@@ -24,7 +24,13 @@ PROBA_LEVELS = np.linspace(0.0, 1.0, 21)
 PROBA_CMAP = "RdBu_r"  # diverging: blue for class 0, white at 0.5, red for class 1
 # Probabilities 0 and 1 map to the light part of the colour scale, so that the
 # dark markers of the points stay visible on both ends.
-PROBA_NORM = Normalize(vmin=-0.4, vmax=1.4)
+PROBA_RANGE = (-0.4, 1.4)
+
+
+def proba_norm():
+    """A new colour norm of the probability scale for each plot: a shared one would
+    make every plot drawn before redraw whenever a new one is made."""
+    return Normalize(*PROBA_RANGE)
 
 
 # Dark markers on the light ends of the colour scale stay visible everywhere.
@@ -56,6 +62,7 @@ def plot_pretty_probabilities_for_clf(
     title_format="{prefix}log loss {loss:.3f}, error {error:.3f}",
     contourf_kwargs=None,
     marker_kwargs=None,
+    ticks=None,
 ):
     """Draw the predicted probability of class 1 over a grid, with the points.
 
@@ -83,6 +90,9 @@ def plot_pretty_probabilities_for_clf(
     contourf_kwargs, marker_kwargs : dict, optional
         Passed on to ``ax.contourf`` and to the ``ax.plot`` call of each class
         (its markers).
+    ticks : sequence of float, optional
+        Tick positions on both axes; by default the whole numbers within the
+        limits.
 
     Returns
     -------
@@ -113,7 +123,7 @@ def plot_pretty_probabilities_for_clf(
         G1_HG,
         G2_HG,
         proba_HG,
-        **{"levels": PROBA_LEVELS, "cmap": PROBA_CMAP, "norm": PROBA_NORM}
+        **{"levels": PROBA_LEVELS, "cmap": PROBA_CMAP, "norm": proba_norm()}
         | (contourf_kwargs or {}),
     )
     for label, style in MARKERS.items():
@@ -132,8 +142,12 @@ def plot_pretty_probabilities_for_clf(
     ax.set_title(title_format.format(prefix=prefix, loss=loss, error=error))
     ax.set_xlim(x1_lims)
     ax.set_ylim(x2_lims)
-    ax.set_xticks(np.arange(np.ceil(x1_lims[0]), np.floor(x1_lims[1]) + 1))
-    ax.set_yticks(np.arange(np.ceil(x2_lims[0]), np.floor(x2_lims[1]) + 1))
+    if ticks is None:
+        ax.set_xticks(np.arange(np.ceil(x1_lims[0]), np.floor(x1_lims[1]) + 1))
+        ax.set_yticks(np.arange(np.ceil(x2_lims[0]), np.floor(x2_lims[1]) + 1))
+    else:
+        ax.set_xticks(ticks)
+        ax.set_yticks(ticks)
     ax.set_aspect("equal")
     if show_colorbar:
         ax.figure.colorbar(contour, ax=ax, label="P(y=1 | x)")
@@ -230,7 +244,9 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
     if labels is None:
         labels = [f"seed {clf.random_state}" for clf in clfs]
     if axes is None:
-        axes = make_grid_axes(len(clfs))
+        # Unshared: every panel has the same limits anyway, and shared ones would
+        # pass each panel's limits and ticks on to all the others.
+        axes = make_grid_axes(len(clfs), sharex=False, sharey=False)
     if len(axes) < len(clfs):
         raise ValueError(f"{len(clfs)} classifiers but only {len(axes)} Axes.")
     n_cols = grid_shape(len(clfs))[1]
@@ -245,20 +261,23 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
             n_grid=81,
             contourf_kwargs={"rasterized": True},
             marker_kwargs={"markersize": 2.2},
+            # Ticks at the blobs' centres only: the ends would touch the next panel's.
+            ticks=[-1, 0, 1],
         )
         ax.title.set_fontsize(SMALLEST_FONT)
-        # Short ticks: a panel's title sits just below the panel above.
-        ax.tick_params(labelsize=SMALLEST_FONT, pad=1.5, length=2)
-        # Ticks at the blobs' centres only: the ends would touch the next panel's.
-        ax.set_xticks([-1, 0, 1])
-        ax.set_yticks([-1, 0, 1])
-        if i + n_cols >= len(clfs):  # no panel below: the x axis is labelled
-            ax.xaxis.set_tick_params(labelbottom=True)
+        bottom_row, left_column = i + n_cols >= len(clfs), i % n_cols == 0
+        # Short ticks: a panel's title sits just below the panel above. Only the
+        # outer panels label their ticks and axes.
+        ax.tick_params(
+            labelsize=SMALLEST_FONT, pad=1.5, length=2,
+            labelbottom=bottom_row, labelleft=left_column,
+        )  # fmt: skip
+        if bottom_row:
             ax.set_xlabel("$x_1$", fontsize=LABEL_FONT, labelpad=1)
-        if i % n_cols == 0:
+        if left_column:
             ax.set_ylabel("$x_2$", fontsize=LABEL_FONT, labelpad=1)
     fig = axes[0].figure
-    mappable = plt.cm.ScalarMappable(cmap=PROBA_CMAP, norm=PROBA_NORM)
+    mappable = plt.cm.ScalarMappable(cmap=PROBA_CMAP, norm=proba_norm())
     # The colour bar and the legend sit in the right margin, beside the grid.
     right = max(ax.get_position().x1 for ax in axes)
     top = max(ax.get_position().y1 for ax in axes)
