@@ -373,7 +373,6 @@ def plot_loss_curves(
         ax.set_ylim(ylim)
         ax.set_xlim(left=0)
         ax.grid(alpha=0.3)
-    grid.tight_layout()  # again, now that the labels are final
     return np.asarray([
         grid.axes_dict[(g.iloc[0][row], g.iloc[0][col]) if row else g.iloc[0][col]]
         for _, g in panels
