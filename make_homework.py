@@ -318,6 +318,9 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     ensure_environment(args.command)
+    # jsonschema, which nbformat loads, imports the IRI checker rfc3987_syntax when
+    # it is installed, and that builds a grammar for 2-3 s; no notebook has an IRI.
+    sys.modules.setdefault("rfc3987_syntax", None)
     from hw04 import reproducible
     from hw04.export.upload import MissingTool
     from hw04.notebook import NotebookStopped

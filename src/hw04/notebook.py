@@ -55,11 +55,12 @@ def execution_options(notebook=None):
     }
 
 
-def execute_notebook(out_dir, parameters, notebook=None, progress=None):
+def execute_notebook(out_dir, parameters, notebook=None, progress=None, folder=None):
     """Run ``notebook`` from a fresh kernel with papermill; return the output path.
 
     ``progress`` shows papermill's bar of cells (default: when stderr is a
-    terminal). Raises :class:`NotebookStopped` when a cell fails.
+    terminal). The kernel starts in ``folder`` (default: the notebook's). Raises
+    :class:`NotebookStopped` when a cell fails.
     """
     import papermill
 
@@ -78,7 +79,7 @@ def execute_notebook(out_dir, parameters, notebook=None, progress=None):
             parameters=parameters,
             progress_bar=sys.stderr.isatty() if progress is None else progress,
             request_save_on_cell_execute=False,
-            **execution_options(notebook),
+            **execution_options(notebook) | ({"cwd": str(folder)} if folder else {}),
         )
     except papermill.PapermillExecutionError as err:
         raise NotebookStopped(
