@@ -142,12 +142,9 @@ def plot_pretty_probabilities_for_clf(
     ax.set_title(title_format.format(prefix=prefix, loss=loss, error=error))
     ax.set_xlim(x1_lims)
     ax.set_ylim(x2_lims)
-    if ticks is None:
-        ax.set_xticks(np.arange(np.ceil(x1_lims[0]), np.floor(x1_lims[1]) + 1))
-        ax.set_yticks(np.arange(np.ceil(x2_lims[0]), np.floor(x2_lims[1]) + 1))
-    else:
-        ax.set_xticks(ticks)
-        ax.set_yticks(ticks)
+    for lims, set_ticks in ((x1_lims, ax.set_xticks), (x2_lims, ax.set_yticks)):
+        whole = np.arange(np.ceil(lims[0]), np.floor(lims[1]) + 1)
+        set_ticks(whole if ticks is None else ticks)
     ax.set_aspect("equal")
     if show_colorbar:
         ax.figure.colorbar(contour, ax=ax, label="P(y=1 | x)")
