@@ -268,7 +268,7 @@ def unready_notebook(folder):
 
 def test_export_warns_one_line_per_problem_before_upload(tmp_path):
     path = unready_notebook(tmp_path)
-    found = checks.gradescope_warnings(nbformat.read(path, 4), tmp_path)
+    found = checks.upload_warnings(nbformat.read(path, 4), tmp_path)
     assert len(found) == 4
     assert "Your Name" in found[0]
     assert "COLLABORATORS.txt is still the blank template" in found[1]
@@ -295,7 +295,7 @@ def test_a_filled_in_notebook_raises_no_warning(tmp_path):
     filled = (tmp_path / "COLLABORATORS.txt").read_text()
     filled = filled.replace("Name:", "Name: Ada Lovelace", 1)
     (tmp_path / "COLLABORATORS.txt").write_text(filled)
-    assert checks.gradescope_warnings(nb, tmp_path) == []
+    assert checks.upload_warnings(nb, tmp_path) == []
 
 
 def test_upload_gathers_the_pdf_notebook_and_collaborators(executed, tmp_path):

@@ -5,7 +5,7 @@ import os
 
 from nbconvert.preprocessors import Preprocessor
 
-from hw04.checks import gradescope_warnings
+from hw04.checks import upload_warnings
 
 
 def _tags(cell):
@@ -13,11 +13,11 @@ def _tags(cell):
 
 
 class GradescopeChecks(Preprocessor):
-    """Log :func:`gradescope_warnings` of the notebook; change nothing."""
+    """Log :func:`hw04.checks.upload_warnings` of the notebook; change nothing."""
 
     def preprocess(self, nb, resources):
         folder = resources.get("metadata", {}).get("path") or os.getcwd()
-        found = gradescope_warnings(nb, folder)
+        found = upload_warnings(nb, folder)
         for message in found:
             self.log.warning("Before uploading: %s", message)
         resources["gradescope_warnings"] = found
