@@ -4,20 +4,21 @@
 Usage, from a fresh clone, with nothing installed but Python 3.11+::
 
     python3 make_homework.py                 # .venv if needed, then build/hw04.pdf
-    python3 make_homework.py test            # the test suite
+    python3 make_homework.py test            # the test suite (-m slow: its slow tier)
     python3 make_homework.py setup           # .venv with JupyterLab, and stop
     python3 make_homework.py pdf --seeds 16 17 18  # other seeds
     python3 make_homework.py pdf --latex     # the PDF through nbconvert + XeLaTeX
     python3 make_homework.py upload          # PDF of the saved notebook, for Gradescope
     python3 make_homework.py outputs         # refresh the outputs saved in hw04.ipynb
-    python3 make_homework.py bench           # the speed benchmark
+    python3 make_homework.py bench           # the speed benchmark (dev/bench.py)
 
 The first call makes a virtual environment in ``.venv`` from the pinned
 requirements, installs the package ``hw04`` (``src/hw04``) into it, editable, and
 runs itself again inside it; later calls reuse it (and reinstall only when a
 requirements file changed). Set ``HW04_NO_VENV=1`` to use the current Python
 environment as it is. This script needs only the standard library until it runs
-inside ``.venv``; the work itself is done by the package.
+inside ``.venv``; the notebook runs through papermill's API, the PDF through the
+package's nbconvert exporters.
 """
 
 import argparse
@@ -53,16 +54,12 @@ def _stamp(dev):
 
 
 def _venv_python(folder=VENV):
-    sub = "Scripts/python.exe" if os.name == "nt" else "bin/python"
-    return folder / sub
+    return folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
 def _fill_venv(folder, requirements, with_project=False):
-    """Make the virtual environment ``folder`` if needed and pip-install the pins.
-
-    ``with_project`` also installs the package ``hw04`` (editable, without
-    dependencies), which registers its PDF exporters with nbconvert and JupyterLab.
-    """
+    """Make the virtual environment ``folder`` if needed and pip-install the pins;
+    ``with_project`` also installs ``hw04`` (editable, without dependencies)."""
     python = _venv_python(folder)
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
@@ -100,93 +97,71 @@ def ensure_environment(command):
             f"hw04 needs Python 3.11 or newer (its pinned NumPy does); this is "
             f"{sys.version.split()[0]}. Run make_homework.py with a newer python3."
         )
-    if os.environ.get("HW04_NO_VENV") == "1":
+    if os.environ.get("HW04_NO_VENV") == "1" or Path(sys.prefix).resolve() == VENV:
         return
-    if Path(sys.prefix).resolve() == VENV.resolve():
-        return
-    python = _venv_python()
-    stamp_file = VENV / "hw04-requirements.txt"
+    python, stamp_file = _venv_python(), VENV / "hw04-requirements.txt"
     stamps = stamp_file.read_text().split() if stamp_file.exists() else []
-    wanted = _stamp(dev)
-    if wanted not in stamps and not (not dev and _stamp(True) in stamps):
+    start, set_up = time.perf_counter(), False
+    if _stamp(dev) not in stamps and _stamp(True) not in stamps:
+        set_up = True
+        extra = f" and {DEV_REQUIREMENTS.name}" if dev else ""
         print(
-            f"Installing the pinned packages of {REQUIREMENTS.name}"
-            + (f" and {DEV_REQUIREMENTS.name}" if dev else "")
-            + f" into {VENV.name} (first run only, a minute or two) ...",
+            f"Installing the pinned packages of {REQUIREMENTS.name}{extra} into "
+            f"{VENV.name} (first run only, a minute or two) ...",
             flush=True,
         )
-        start = time.perf_counter()
         _fill_venv(VENV, DEV_REQUIREMENTS if dev else REQUIREMENTS, True)
         _install_step(python)
-        stamp_file.write_text(" ".join([*stamps, wanted]))
+        stamp_file.write_text(" ".join([*stamps, _stamp(dev)]))
         if command == "setup":
             _say_ready()
             sys.exit(0)
-        result = subprocess.run(
-            [str(python), str(Path(__file__).resolve()), *sys.argv[1:]]
-        )
+    code = subprocess.call([str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
+    if set_up:
         seconds = time.perf_counter() - start
         print(f"With the set-up of {VENV.name}: {seconds:.1f} s in all.")
-        sys.exit(result.returncode)
-    result = subprocess.run([str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
-    sys.exit(result.returncode)
+    sys.exit(code)
 
 
 def oldest_environment():
     """``.venv-oldest``, made from requirements-oldest.txt; return its python."""
     folder = ROOT / ".venv-oldest"
-    python = _venv_python(folder)
     stamp = folder / "hw04-requirements.txt"
     wanted = hashlib.sha256(OLDEST_REQUIREMENTS.read_bytes()).hexdigest()
     if not (stamp.exists() and stamp.read_text() == wanted):
         _fill_venv(folder, OLDEST_REQUIREMENTS, with_project=True)
         stamp.write_text(wanted)
-    return python
+    return _venv_python(folder)
 
 
 # ------------------------------------------------------------------- commands
 
 
 def notebook_parameters(args, out_dir):
+    """papermill's parameters for the options given (the others: the cell's)."""
     results = (out_dir / "results").resolve()
-    # A path inside the repository is passed relative to it: shorter, and the same
-    # on every machine (the notebook resolves it from its own folder).
+    # Inside the repository, relative to it: the same on every machine.
     if results.is_relative_to(ROOT):
         results = results.relative_to(ROOT)
-    params = {"results_dir": results.as_posix(), "appendix": not args.no_appendix}
-    if args.seeds is not None:
-        params["seeds"] = args.seeds
-    if args.data_dir is not None:
-        params["data_dir"] = str(Path(args.data_dir).resolve())
-    if args.n_jobs is not None:
-        params["n_jobs"] = args.n_jobs
-    if args.engine is not None:
-        params["engine"] = args.engine
-    return params
+    given = {
+        "results_dir": results.as_posix(),
+        "appendix": not args.no_appendix,
+        "seeds": args.seeds,
+        "data_dir": args.data_dir and str(Path(args.data_dir).resolve()),
+        "n_jobs": args.n_jobs,
+        "engine": args.engine,
+    }
+    return {name: value for name, value in given.items() if value is not None}
 
 
-def _exporter_name(args):
-    from hw04.export import COMMAND_LINE_PDF, LATEX_PDF
+def _export(notebook, out_dir, args, start):
+    from hw04.export import COMMAND_LINE_PDF, LATEX_PDF, upload
 
-    return LATEX_PDF if args.latex else COMMAND_LINE_PDF
-
-
-def _report(pdf, warnings, seconds):
-    print(f"  {pdf} ({seconds:.1f} s)")
+    name = LATEX_PDF if args.latex else COMMAND_LINE_PDF
+    pdf, warnings = upload.export_pdf(notebook, out_dir, name)
+    print(f"  {pdf} ({time.perf_counter() - start:.1f} s)")
     for message in warnings:
         print(f"  Before uploading: {message}")
-
-
-def remove_old_pdf(out_dir):
-    """Remove the PDF of an earlier build from ``out_dir``; return its path or None.
-
-    Removed before the notebook runs, so that a build that fails leaves no PDF of
-    other runs that could be uploaded for this one."""
-    pdf = out_dir / f"{NOTEBOOK.stem}.pdf"
-    if not pdf.exists():
-        return None
-    pdf.unlink()
-    print(f"Removed {pdf}, of an earlier build.")
     return pdf
 
 
@@ -199,23 +174,21 @@ def command_pdf(args):
     if args.latex:
         upload.check_latex_tools()  # before anything slow
     start = time.perf_counter()
-    old_pdf = remove_old_pdf(out_dir)
+    # Before the run, so that a build that fails leaves no PDF of other runs.
+    old_pdf = out_dir / f"{NOTEBOOK.stem}.pdf"
+    removed = old_pdf.exists()
+    if removed:
+        old_pdf.unlink()
+        print(f"Removed {old_pdf}, of an earlier build.")
     print(f"Executing {NOTEBOOK.name} from a fresh kernel ...", flush=True)
     try:
-        executed = execute_notebook(
-            out_dir, notebook_parameters(args, out_dir), notebook=NOTEBOOK
-        )
-        ran = time.perf_counter()
-        print(f"  {executed} ({ran - start:.1f} s)")
+        executed = execute_notebook(out_dir, notebook_parameters(args, out_dir))
+        print(f"  {executed} ({time.perf_counter() - start:.1f} s)")
         upload.gather_for_upload([ROOT / COLLABORATORS], out_dir)  # as uploaded
-        pdf, warnings = upload.export_pdf(executed, out_dir, _exporter_name(args))
+        _export(executed, out_dir, args, time.perf_counter())
     except (NotebookStopped, upload.MissingTool) as err:
-        if old_pdf is None:
-            raise
-        # The message of a failed build says that no PDF is left in out_dir.
-        text = f"{err}\nNo PDF was made; {old_pdf}, of an earlier build, was removed."
-        raise SystemExit(text) from None
-    _report(pdf, warnings, time.perf_counter() - ran)
+        gone = f"\nNo PDF was made; {old_pdf}, of an earlier build, was removed."
+        raise SystemExit(f"{err}{gone * removed}") from None
     print(f"Done in {time.perf_counter() - start:.1f} s.")
 
 
@@ -224,53 +197,41 @@ def command_upload(args):
     from hw04.checks import COLLABORATORS
     from hw04.export import upload
 
-    notebook = Path(args.notebook).resolve()
+    notebook, out_dir = Path(args.notebook).resolve(), Path(args.out).resolve()
     if not notebook.exists():
         raise SystemExit(f"No notebook at {notebook}.")
-    if args.latex:
-        upload.check_latex_tools()
-    out_dir = Path(args.out).resolve()
     if out_dir == notebook.parent:
         raise SystemExit(f"Choose an --out other than the notebook's folder {out_dir}.")
-    start = time.perf_counter()
-    copy, _ = upload.gather_for_upload(
-        [notebook, notebook.parent / COLLABORATORS], out_dir
-    )
-    pdf, warnings = upload.export_pdf(copy, out_dir, _exporter_name(args))
-    _report(pdf, warnings, time.perf_counter() - start)
-    names = ", ".join([pdf.name, notebook.name, COLLABORATORS])
-    print(f"Upload from {out_dir}: {names}.")
+    if args.latex:
+        upload.check_latex_tools()
+    files = [notebook, notebook.parent / COLLABORATORS]
+    copy, _ = upload.gather_for_upload(files, out_dir)
+    pdf = _export(copy, out_dir, args, time.perf_counter())
+    print(f"Upload from {out_dir}: {pdf.name}, {notebook.name}, {COLLABORATORS}.")
 
 
 def command_outputs(args):
-    """Re-execute hw04.ipynb in place with its own parameters; sources are kept."""
-    from hw04.notebook import refresh_outputs
-
-    print(f"Re-executing {NOTEBOOK.name} in place (cell sources are kept) ...")
-    seconds = refresh_outputs(NOTEBOOK)
-    print(f"  updated the outputs of {NOTEBOOK} ({seconds:.1f} s)")
+    """Re-execute hw04.ipynb in place with nbconvert (its sources are kept)."""
+    jupyter = Path(sys.executable).parent / "jupyter"
+    # No timings and no widget state: the saved outputs change only with the work.
+    options = ["timeout=1800", "record_timing=False", "store_widget_state=False"]
+    options += ["shutdown_kernel=immediate"]  # its joblib workers ignore SIGTERM
+    nbconvert = ["nbconvert", "--to", "notebook", "--execute", "--inplace"]
+    options = [f"--ExecutePreprocessor.{option}" for option in options]
+    _exit_with(jupyter, *nbconvert, *options, NOTEBOOK)
 
 
 def command_setup(args):
-    """The package's set-up step once more (the BLAS choice, read again), and what
-    comes next. In an environment of the user's own (``HW04_NO_VENV=1``) it
-    changes nothing."""
+    """The package's set-up step once more (the BLAS choice, read again); in an
+    environment of the user's own (``HW04_NO_VENV=1``) it changes nothing."""
     if os.environ.get("HW04_NO_VENV") != "1":
         _install_step(sys.executable)
     _say_ready()
 
 
 def _exit_with(*argv):
-    """Run this Python with ``argv`` in the repository; exit with its code."""
-    sys.exit(subprocess.call([sys.executable, *map(str, argv)], cwd=ROOT))
-
-
-def command_test(args):
-    _exit_with("-m", "pytest", *args.pytest_args)
-
-
-def command_bench(args):
-    _exit_with("-m", "hw04.benchmark", "--homework-dir", ROOT, *args.bench_args)
+    """Run ``argv`` in the repository; exit with its code."""
+    sys.exit(subprocess.call([*map(str, argv)], cwd=ROOT))
 
 
 def parse_args(argv):
@@ -288,35 +249,25 @@ def parse_args(argv):
     pdf.add_argument("--latex", action="store_true", help="nbconvert + XeLaTeX route")
     pdf.add_argument("--out", default=str(ROOT / "build"), help="default: build/")
     sub.add_parser("setup", help="make .venv with JupyterLab and the pins, and stop")
-    sub.add_parser(
-        "outputs",
-        help="re-execute hw04.ipynb in place so its saved outputs match the code",
-    )
+    sub.add_parser("outputs", help="re-execute hw04.ipynb in place (nbconvert)")
     upload = sub.add_parser(
-        "upload",
-        help="export the notebook as saved (no re-run) and copy it and the "
-        "collaboration statement beside the PDF",
+        "upload", help="export the notebook as saved (no re-run), gather the upload"
     )
     upload.add_argument("notebook", nargs="?", default=str(NOTEBOOK))
-    upload.add_argument(
-        "--latex", action="store_true", help="nbconvert + XeLaTeX route"
-    )
+    upload.add_argument("--latex", action="store_true", help="nbconvert + XeLaTeX")
     upload.add_argument("--out", default=str(ROOT / "upload"), help="default: upload/")
-    sub.add_parser("test", help="run the test suite; more arguments go to pytest")
-    sub.add_parser("bench", help="time the sweep against plain sklearn")
+    sub.add_parser("test", help="run the tests; more arguments go to pytest")
+    sub.add_parser("bench", help="time a rerun against the notebook's floor")
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["pdf", *argv]
     if argv[0] in ("test", "bench") and argv[1:2] not in (["-h"], ["--help"]):
         # Everything after the command goes to pytest or to the benchmark as is.
-        return argparse.Namespace(
-            command=argv[0], pytest_args=argv[1:], bench_args=argv[1:]
-        )
+        return argparse.Namespace(command=argv[0], rest=argv[1:])
     return parser.parse_args(argv)
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse_args(argv)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     ensure_environment(args.command)
     # jsonschema, which nbformat loads, imports the IRI checker rfc3987_syntax when
     # it is installed, and that builds a grammar for 2-3 s; no notebook has an IRI.
@@ -328,13 +279,14 @@ def main(argv=None):
     # One BLAS kernel for this process's children: pytest, papermill's kernel and
     # the joblib workers they start (set before any of them loads NumPy).
     os.environ.update(reproducible.chosen_environment())
+    if args.command in ("test", "bench"):
+        script = ["-m", "pytest"] if args.command == "test" else [ROOT / "dev/bench.py"]
+        _exit_with(sys.executable, *script, *args.rest)
     commands = {
         "pdf": command_pdf,
         "outputs": command_outputs,
         "upload": command_upload,
         "setup": command_setup,
-        "test": command_test,
-        "bench": command_bench,
     }
     try:
         commands[args.command](args)

@@ -1,10 +1,10 @@
 """Executing the homework notebook (papermill, nbclient) and reading it.
 
-Every route that executes ``hw04.ipynb`` (the command script, the benchmark,
-the tests) goes through :func:`execute_notebook` or :func:`refresh_outputs`,
-with the kernel ``.venv`` registers and the BLAS kernel of
-:mod:`hw04.reproducible`. :func:`homework_settings` reads the four settings
-from the notebook's own settings cell, so that they are defined once.
+Every route that executes ``hw04.ipynb`` with parameters (the command script,
+the benchmark, the tests) goes through :func:`execute_notebook`, with the kernel
+``.venv`` registers and the BLAS kernel of :mod:`hw04.reproducible`.
+:func:`homework_settings` reads the four settings from the notebook's own
+settings cell, so that they are defined once.
 
 Each function takes the notebook's path; its folder is the homework's (the
 course modules, the data). None stands for ``hw04.ipynb`` in the current folder.
@@ -12,7 +12,6 @@ course modules, the data). None stands for ``hw04.ipynb`` in the current folder.
 
 import ast
 import sys
-import time
 from pathlib import Path
 
 from hw04 import reproducible
@@ -38,7 +37,7 @@ class NotebookStopped(RuntimeError):
 
 def execution_options(notebook=None):
     """How every run of the notebook executes it (papermill's and nbclient's
-    options: the build, the benchmark, the tests, the refresh of its outputs).
+    options: the build, the benchmark, the tests).
 
     The kernel is Jupyter's ``python3`` of this environment, started in the
     notebook's folder, as JupyterLab starts it; in ``.venv`` its kernelspec
@@ -87,45 +86,6 @@ def execute_notebook(out_dir, parameters, notebook=None, progress=None, folder=N
             f"{err.evalue}\n(the partly executed notebook is {output})"
         ) from None
     return output
-
-
-def refresh_outputs(notebook=None):
-    """Re-execute ``notebook`` in place with its own parameters; sources are kept.
-
-    Returns the seconds it took. Raises :class:`NotebookStopped` when a cell
-    fails, and then writes nothing.
-    """
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    notebook = notebook_path(notebook)
-    options = execution_options(notebook)
-    nb = nbformat.read(notebook, as_version=4)
-    start = time.perf_counter()
-    try:
-        NotebookClient(
-            nb,
-            kernel_name=options["kernel_name"],
-            shutdown_kernel=options["shutdown_kernel"],
-            store_widget_state=options["store_widget_state"],
-            timeout=1800,
-            resources={"metadata": {"path": options["cwd"]}},
-        ).execute()
-    except CellExecutionError as err:
-        raise NotebookStopped(
-            f"{Path(notebook).name} stopped: {err.ename}: {err.evalue}; its saved "
-            "outputs were left as they were."
-        ) from None
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-    nbformat.write(nb, notebook)
-    return time.perf_counter() - start
-
-
-def settings_cell(notebook=None):
-    """The source of the notebook's code cell tagged ``settings``."""
-    return _settings_and_before(notebook)[0]
 
 
 def _settings_and_before(notebook):
