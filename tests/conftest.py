@@ -82,22 +82,22 @@ def execute(tmp_path, **parameters):
 
 @pytest.fixture(scope="session")
 def default_run(tmp_path_factory):
-    """The whole default notebook (appendix included), executed once."""
+    """The whole default notebook (appendix included), executed once: slow tier."""
     tmp = tmp_path_factory.mktemp("default_run")
     return execute(tmp), tmp
 
 
 @pytest.fixture(scope="session")
-def executed(tmp_path_factory, default_run):
-    """The executed default notebook with a copy of COLLABORATORS.txt beside it,
-    as a student's folder holds them."""
+def executed(tmp_path_factory):
+    """The notebook as committed, with the outputs of the default run, and a copy
+    of COLLABORATORS.txt beside it, as a student's folder holds them.
+
+    The fast tier reads these outputs; the slow tier checks that they are what
+    the code produces now (test_notebook's committed-outputs test).
+    """
     import shutil
 
-    import nbformat
-
-    nb, _ = default_run
     out = tmp_path_factory.mktemp("executed")
-    path = out / "hw04.ipynb"
-    nbformat.write(nb, path)
-    shutil.copyfile(ROOT / "COLLABORATORS.txt", out / "COLLABORATORS.txt")
-    return path
+    for name in (NOTEBOOK.name, "COLLABORATORS.txt"):
+        shutil.copyfile(ROOT / name, out / name)
+    return out / NOTEBOOK.name

@@ -141,6 +141,7 @@ def exported_text(headers, body):
     return body.decode()
 
 
+@pytest.mark.slow
 def test_every_format_the_server_lists_exports_the_notebook(executed, tmp_path):
     folder = student_folder(tmp_path, nbformat.read(executed, as_version=4))
     with jupyter("server", folder, tmp_path) as base:
@@ -204,6 +205,7 @@ def click_menu(page, *labels):
     return item
 
 
+@pytest.mark.slow
 def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(tmp_path):
     from playwright.sync_api import sync_playwright
 

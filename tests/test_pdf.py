@@ -211,6 +211,7 @@ def test_every_figure_is_sharp_in_print(typst_pdf):
     assert len(ppi) >= 6 and min(min(p) for p in ppi) >= 200, ppi
 
 
+@pytest.mark.slow
 def test_latex_route(executed):
     if not shutil.which("xelatex"):
         if os.environ.get("CI"):
