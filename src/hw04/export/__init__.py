@@ -26,11 +26,11 @@ This module is also a Jupyter server extension (enabled by the set-up,
 where nbconvert's own LaTeX, AsciiDoc and reST exporters look for it.
 """
 
-import contextlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 from nbconvert.exporters import (
     Exporter,
@@ -114,25 +114,6 @@ def _path_with_pandoc():
     return f"{found.parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
-@contextlib.contextmanager
-def _pandoc_on_path():
-    """Within the block, ``PATH`` finds pypandoc-binary's pandoc; then it is as
-    it was."""
-    path = _path_with_pandoc()
-    if path is None:
-        yield
-        return
-    before = os.environ.get("PATH")
-    os.environ["PATH"] = path
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("PATH", None)
-        else:
-            os.environ["PATH"] = before
-
-
 class TypstPDFExporter(_HomeworkExporter, MarkdownExporter):
     """Notebook -> Markdown (nbconvert) -> Typst (pandoc) -> PDF (Typst).
 
@@ -201,6 +182,18 @@ class TypstPDFAlias(TypstPDFExporter):
     """
 
 
+# pandas' tables as LaTeX (pandoc converts their HTML) before any other form.
+_LATEX_FIRST = [
+    "text/latex",
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "text/html",
+    "text/markdown",
+    "text/plain",
+]
+
+
 class LatexPDFExporter(_HomeworkExporter, PDFExporter):
     """nbconvert's PDF exporter (XeLaTeX) with the ``hw04_latex`` template.
 
@@ -218,27 +211,12 @@ class LatexPDFExporter(_HomeworkExporter, PDFExporter):
     @property
     def default_config(self):
         config = super().default_config
-        config.merge(
-            Config(
-                {
-                    "NbConvertBase": {
-                        "display_data_priority": [
-                            "text/latex",
-                            "application/pdf",
-                            "image/png",
-                            "image/jpeg",
-                            "text/html",
-                            "text/markdown",
-                            "text/plain",
-                        ]
-                    }
-                }
-            )
-        )
+        config.merge(Config({"NbConvertBase": {"display_data_priority": _LATEX_FIRST}}))
         return config
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        with _pandoc_on_path():
+        path = _path_with_pandoc()  # for this export only, then PATH as it was
+        with mock.patch.dict(os.environ, {"PATH": path} if path else {}):
             return super().from_notebook_node(nb, resources, **kw)
 
 
@@ -260,5 +238,5 @@ def _load_jupyter_server_extension(serverapp):
     path = _path_with_pandoc()
     if path is not None:
         os.environ["PATH"] = path
-    serverapp.log.info("hw04.export: pandoc for nbconvert's exporters: %s",
-                       shutil.which("pandoc"))  # fmt: skip
+    found = shutil.which("pandoc")
+    serverapp.log.info("hw04.export: pandoc for nbconvert's exporters: %s", found)
