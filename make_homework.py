@@ -182,7 +182,8 @@ def command_pdf(args):
         print(f"Removed {old_pdf}, of an earlier build.")
     print(f"Executing {NOTEBOOK.name} from a fresh kernel ...", flush=True)
     try:
-        executed = execute_notebook(out_dir, notebook_parameters(args, out_dir))
+        parameters = notebook_parameters(args, out_dir)
+        executed = execute_notebook(out_dir, parameters, notebook=NOTEBOOK)
         print(f"  {executed} ({time.perf_counter() - start:.1f} s)")
         upload.gather_for_upload([ROOT / COLLABORATORS], out_dir)  # as uploaded
         _export(executed, out_dir, args, time.perf_counter())

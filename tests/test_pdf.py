@@ -110,7 +110,11 @@ def test_typst_route(typst_pdf, executed):
     assert "png" not in squash(" ".join(pages))  # no "Figure 1: png" captions
 
 
-def test_parameters_appear_once_with_the_values_that_took_effect(typst_pdf):
+@pytest.mark.slow
+def test_parameters_appear_once_with_the_values_that_took_effect(default_run):
+    # A run by papermill, which injects its parameters (the committed outputs come
+    # from the cell's own values).
+    typst_pdf, _ = upload.export_pdf(default_run[1] / "hw04.ipynb", default_run[1])
     # papermill injected results_dir; the PDF shows it in the parameters cell,
     # once, and no "injected-parameters" cell.
     text = "\n".join(pdf_text(typst_pdf))
