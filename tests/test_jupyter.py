@@ -19,6 +19,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import JUPYTER, ROOT
+from hw04 import checks
 
 TOKEN = "hw04-test-token"
 # The PDF to upload, as JupyterLab's export menu labels it (the exporter's name).
@@ -207,7 +208,7 @@ def click_menu(page, *labels):
 
 @pytest.mark.slow
 def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(tmp_path):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     executable = chromium()
     artifacts = Path(ARTIFACTS) if ARTIFACTS else tmp_path / "artifacts"
@@ -282,16 +283,28 @@ def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(tmp_path):
             download = downloads[0]
             pdf_path = tmp_path / "downloaded.pdf"
             download.save_as(pdf_path)
+            # The menu saved the notebook; run the checks' cell again, as its
+            # Markdown asks: only the name and COLLABORATORS.txt are left to do.
+            last = page.locator(".jp-Notebook .jp-CodeCell").last
+            last.locator(".cm-content").click()
+            page.keyboard.press("Shift+Enter")
+            output = last.locator(".jp-OutputArea")
+            expect(output).not_to_contain_text("never ran", timeout=60_000)
+            expect(output).to_contain_text("Before uploading", timeout=60_000)
+            checks = output.inner_text()
+            assert "still says 'Your Name'" in checks, checks
+            assert "top to bottom" not in checks and "shows an error" not in checks
         except Exception:
             page.screenshot(path=str(artifacts / "jupyterlab-failure.png"))
             raise
         finally:
             browser.close()
     assert problem_headings(pdf_path.read_bytes()) == HEADINGS
-    # The menu saved the notebook before exporting: it was run top to bottom.
+    # The menu saved the notebook before exporting: it was run top to bottom, as
+    # the exporters' check (the same as the last cell's) says.
     saved = nbformat.read(folder / "hw04.ipynb", as_version=4)
-    counts = [c.execution_count for c in saved.cells if c.cell_type == "code"]
-    assert counts == list(range(1, len(counts) + 1))
+    found = checks.upload_warnings(saved, folder)
+    assert len(found) == 2 and "Your Name" in found[0], found
 
 
 def test_setup_leaves_jupyterlab_and_the_exporters_ready(tmp_path):
