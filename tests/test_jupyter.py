@@ -291,9 +291,9 @@ def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(tmp_path):
             output = last.locator(".jp-OutputArea")
             expect(output).not_to_contain_text("never ran", timeout=60_000)
             expect(output).to_contain_text("Before uploading", timeout=60_000)
-            checks = output.inner_text()
-            assert "still says 'Your Name'" in checks, checks
-            assert "top to bottom" not in checks and "shows an error" not in checks
+            said = output.inner_text()
+            assert "still says 'Your Name'" in said, said
+            assert "top to bottom" not in said and "shows an error" not in said
         except Exception:
             page.screenshot(path=str(artifacts / "jupyterlab-failure.png"))
             raise
