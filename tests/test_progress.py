@@ -62,3 +62,14 @@ def test_a_route_into_a_file_logs_each_setting_as_it_finishes_and_no_debris(
             for o in cell.outputs
         )
         assert "%|" not in text and "run/s" not in text, cell.source[:60]
+
+
+def test_ipywidgets_7_gets_the_text_bar(monkeypatch):
+    """ipywidgets 7's widgets fail in JupyterLab 4: the bar is text there."""
+    import ipywidgets
+
+    from hw04 import progress
+
+    assert progress._widgets() is ipywidgets  # the pinned 8
+    monkeypatch.setattr(ipywidgets, "__version__", "7.7.1")
+    assert progress._widgets() is None

@@ -2,10 +2,10 @@
 
 In a terminal the bar goes to stderr and vanishes when done. In a Jupyter kernel
 the bar is drawn into one output of the cell (a :class:`CellOutput`): tqdm's
-notebook widget where ipywidgets is installed (JupyterLab draws it), else tqdm's
-text; when the bar closes, that output is replaced by the summary lines alone. So
-a saved notebook (and its PDF) holds no progress-bar debris and no widget, whether
-JupyterLab or papermill ran it (the routes of :mod:`hw04.notebook` also keep
+notebook widget where ipywidgets 8 or newer is installed (JupyterLab draws it),
+else tqdm's text; when the bar closes, that output is replaced by the summary lines
+alone. So a saved notebook (and its PDF) holds no progress-bar debris and no widget,
+whether JupyterLab or papermill ran it (the routes of :mod:`hw04.notebook` also keep
 nbclient from recording the closed widgets' state in the notebook).
 
 The bars of one loop share one :class:`CellOutput`, so that their summary lines
@@ -106,12 +106,17 @@ def _shell():
 
 
 def _widgets():
-    """ipywidgets, or None where it is not installed."""
+    """ipywidgets 8 or newer, or None (then the bar is text).
+
+    ipywidgets 7 speaks an older protocol than JupyterLab 4's widget manager, which
+    then shows an error where the bar should be; text works in every frontend.
+    """
     try:
         import ipywidgets
     except ImportError:
         return None
-    return ipywidgets
+    major = ipywidgets.__version__.split(".")[0]
+    return ipywidgets if major.isdigit() and int(major) >= 8 else None
 
 
 class CellOutput:
