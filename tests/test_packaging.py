@@ -253,3 +253,18 @@ def test_readme_route_replaces_nothing_and_the_notebook_runs_and_exports(
          cwd=tmp_path, timeout=300)  # fmt: skip
     assert (out / "hw04.pdf").read_bytes()[:5] == b"%PDF-"
     assert not (folder / "results").exists()
+
+
+def test_the_set_up_keeps_a_kernelspec_it_did_not_write(tmp_path):
+    """A hub's own ``python3`` kernelspec stays; ipykernel's default is extended."""
+    folder = tmp_path / "share" / "jupyter" / "kernels" / reproducible.KERNEL_NAME
+    folder.mkdir(parents=True)
+    hubs = {"argv": ["/opt/hub/python", "-m", "hub_kernel", "{connection_file}"]}
+    (folder / "kernel.json").write_text(json.dumps(hubs))
+    assert reproducible.install_kernelspec(tmp_path) is None
+    assert json.loads((folder / "kernel.json").read_text()) == hubs
+    default = ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (folder / "kernel.json").write_text(json.dumps({"argv": default}))
+    assert reproducible.install_kernelspec(tmp_path) is not None
+    written = json.loads((folder / "kernel.json").read_text())
+    assert "hw04" in written["metadata"]

@@ -179,7 +179,7 @@ def main(argv=None):
     if chosen is None:
         print(
             f"  Jupyter kernel 'python3' of {sys.prefix}: kept as it was (not "
-            "ipykernel's default); it runs with the CPU's own OpenBLAS kernel."
+            "ipykernel's default), with its own BLAS setting."
         )
     else:
         kernel = chosen.get(reproducible.VARIABLE, "the CPU's own")
