@@ -1,7 +1,11 @@
-"""The package is an ordinary installable one: it declares what it imports, and it
-works installed from a copy of the folder, not editable, in a fresh environment."""
+"""The package is an ordinary installable one: it declares what it imports, with
+lower bounds that are the oldest releases it was run on, and README's route for a
+Jupyter of one's own installs it, not editable, into an environment that already
+has the numerical and Jupyter stack, replacing nothing there; the notebook then
+runs and exports (slow tier: each test builds an environment)."""
 
 import ast
+import json
 import os
 import shutil
 import subprocess
@@ -9,25 +13,42 @@ import sys
 import tomllib
 from importlib.metadata import packages_distributions
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from conftest import ROOT
+from conftest import NOTEBOOK, ROOT
+from hw04 import reproducible
+
+# Environments a student may already have (tests/requirements-hosted.txt), and
+# the oldest release of each dependency pyproject.toml declares.
+HOSTED = ROOT / "tests" / "requirements-hosted.txt"
+OLDEST = ROOT / "tests" / "requirements-oldest.txt"
+# The course modules beside the notebook, whose imports the package declares too.
+COURSE_MODULES = (
+    "MLPClassifierWithSolverLBFGS.py",
+    "viz_tools_for_binary_classifier.py",
+)
+# Where the versions are not the reference's, the notebook says so in this line.
+NOTICE = "may differ from the reference fingerprint"
 
 # Imported by the package only where present, each for a check of its own.
 OPTIONAL = {"playwright": "the set-up asks whether webpdf's Chromium is there"}
 
 
-def _pyproject_dependencies():
+def _pyproject_dependencies(optional=True):
+    """``{name: Requirement}`` of pyproject.toml, its extras too if ``optional``."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return {
-        canonicalize_name(r.name): r for r in map(Requirement, project["dependencies"])
-    }
+    listed = list(project["dependencies"])
+    if optional:
+        listed += [r for e in project["optional-dependencies"].values() for r in e]
+    return {canonicalize_name(r.name): r for r in map(Requirement, listed)}
 
 
-def _pins():
+def _pins(path=ROOT / "requirements.txt"):
+    """``{name: version}`` of a requirements file of exact pins."""
     pins = {}
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
+    for line in path.read_text().splitlines():
         line = line.split("#")[0].strip()
         if line:
             name, version = line.split("==")
@@ -35,10 +56,19 @@ def _pins():
     return pins
 
 
+def _lower_bound(requirement):
+    (bound,) = [s.version for s in requirement.specifier if s.operator == ">="]
+    return bound
+
+
 def _imported_distributions():
     """Distribution names of every third-party module imported in src/hw04."""
     modules = set()
-    for path in (ROOT / "src" / "hw04").rglob("*.py"):
+    files = [
+        *(ROOT / "src" / "hw04").rglob("*.py"),
+        *map(ROOT.joinpath, COURSE_MODULES),
+    ]
+    for path in files:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 modules |= {alias.name.split(".")[0] for alias in node.names}
@@ -63,6 +93,33 @@ def test_every_declared_range_holds_the_pin_of_requirements_txt():
     for name, requirement in _pyproject_dependencies().items():
         assert name in pins, f"{name} is declared but not pinned"
         assert requirement.specifier.contains(pins[name]), (requirement, pins[name])
+
+
+def test_the_lower_bounds_are_the_releases_the_oldest_environment_runs():
+    """Each required dependency's lower bound is its release in the oldest
+    environment; each optional one's (numba, ipywidgets: absent there) its
+    release in the hosted-like one, where the notebook runs with them."""
+    oldest, hosted = _pins(OLDEST), _pins(HOSTED)
+    required = _pyproject_dependencies(optional=False)
+    for name, requirement in _pyproject_dependencies().items():
+        where = oldest if name in required else hosted
+        assert _lower_bound(requirement) == where.get(name), (requirement, name)
+
+
+def test_the_reference_versions_are_the_pins_and_the_reference_run_has_no_notice():
+    pins = _pins()
+    assert all(pins[n] == v for n, v in reproducible.REFERENCE_VERSIONS.items())
+    assert reproducible.versions_unlike_reference() == {}  # this is .venv
+    assert NOTICE not in reproducible.blas_notice()
+    assert NOTICE not in NOTEBOOK.read_text()  # the saved reference outputs
+
+
+def test_other_versions_give_one_line_that_says_so(monkeypatch):
+    differ = {"numpy": ("2.0.2", "2.4.6"), "scikit-learn": ("1.6.1", "1.9.1")}
+    monkeypatch.setattr(reproducible, "versions_unlike_reference", lambda: differ)
+    notice = reproducible.blas_notice()
+    assert NOTICE in notice and "\n" not in notice
+    assert "numpy 2.0.2, scikit-learn 1.6.1" in notice and "2.4.6, 1.9.1" in notice
 
 
 def test_the_exporters_names_in_pyproject_are_the_packages():
@@ -92,13 +149,31 @@ def _run(command, **kwargs):
     return done.stdout
 
 
+def _installed(python):
+    """``{name: version}`` of every distribution in ``python``'s environment."""
+    listed = _run([python, "-m", "pip", "list", "--format", "json"])
+    return {canonicalize_name(d["name"]): d["version"] for d in json.loads(listed)}
+
+
 def check_the_notebook_stops_at_once_without_the_package(python, folder, tmp_path):
-    """Jupyter and the pins but no hw04, as in a student's own Jupyter: the first
-    code cell gives one error that says what to run, and nothing runs after it."""
+    """Jupyter and the numerical stack but no hw04, as in a student's own Jupyter:
+    the first code cell gives one error that says what to run, and nothing runs
+    after it."""
     out = tmp_path / "without-package.ipynb"
+    # nbclient, as a Jupyter runs it (papermill comes with the package), on the
+    # notebook without its saved outputs: it stops at the first error.
+    code = (
+        "import sys, nbformat; from nbclient import NotebookClient; "
+        "nb = nbformat.read(sys.argv[1], 4)\n"
+        "for c in nb.cells:\n"
+        "    if c.cell_type == 'code': c.outputs, c.execution_count = [], None\n"
+        "client = NotebookClient(nb, kernel_name='python3', "
+        "resources={'metadata': {'path': sys.argv[2]}})\n"
+        "try: client.execute()\n"
+        "finally: nbformat.write(nb, sys.argv[3])"
+    )
     done = subprocess.run(
-        [str(python), "-m", "papermill", str(folder / "hw04.ipynb"), str(out),
-         "--cwd", str(folder), "-k", "python3", "--no-progress-bar"],
+        [str(python), "-c", code, str(folder / "hw04.ipynb"), str(folder), str(out)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode != 0
@@ -108,19 +183,41 @@ def check_the_notebook_stops_at_once_without_the_package(python, folder, tmp_pat
     errors = [o for c in cells for o in c.outputs if o.output_type == "error"]
     assert len(errors) == 1 and errors[0].ename == "ModuleNotFoundError", errors
     assert "python3 make_homework.py setup" in errors[0].evalue
-    assert "%pip install -r requirements.txt -e ." in errors[0].evalue
+    assert "%pip install" in errors[0].evalue
     ran = [c for c in cells if c.get("execution_count")]
     assert len(ran) == 1 and "from hw04 import" in ran[0].source
 
 
-def test_installed_from_a_copy_not_editable_it_runs_the_notebook_and_the_pdf(
-    tmp_path,
+def _readme_route(python, folder, tmp_path):
+    """README's route for a Jupyter of one's own, in ``folder``: ``pip install .``
+    (not editable), then ``python -m hw04.install``. Returns pip's report of what
+    it installed (``{name: version}``) and what was installed before it."""
+    before = _installed(python)
+    report = tmp_path / "pip-report.json"
+    _run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+          "--report", report, "."], cwd=folder, timeout=900)  # fmt: skip
+    installed = {
+        canonicalize_name(i["metadata"]["name"]): i["metadata"]["version"]
+        for i in json.loads(report.read_text())["install"]
+    }
+    _run([python, "-m", "hw04.install", "--notebook", folder / "hw04.ipynb"],
+         cwd=tmp_path, timeout=600)  # fmt: skip
+    return installed, before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("requirements", [HOSTED, OLDEST], ids=["hosted", "oldest"])
+def test_readme_route_replaces_nothing_and_the_notebook_runs_and_exports(
+    tmp_path, requirements
 ):
-    """README's route for a Jupyter of one's own, with ``pip install .``: the pins
-    (where the notebook first stops at once without the package), the package,
-    its set-up; then the notebook (2 seeds, no appendix) and
-    ``jupyter nbconvert --to typstpdf``. The copy's ``src`` is removed once
-    installed, so nothing can be read from it."""
+    """An environment like a student's (a hosted notebook's of 2025; the oldest
+    releases pyproject.toml allows) from a requirements file; README's route
+    installs the package from a copy of the folder, and pip's report shows that
+    it replaced none of the packages there. The copy's ``src`` is then removed,
+    so nothing can be read from it; the notebook (2 seeds, no appendix) runs,
+    says once that its numbers may differ from the reference fingerprint, and
+    ``jupyter nbconvert --to typstpdf`` writes its PDF. In the hosted-like
+    environment the notebook first stops at once without the package."""
     folder = tmp_path / "hw04"
     shutil.copytree(ROOT, folder, ignore=_NOT_COPIED)
     env_dir = tmp_path / "env"
@@ -128,25 +225,46 @@ def test_installed_from_a_copy_not_editable_it_runs_the_notebook_and_the_pdf(
     bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     python = bin_dir / "python"
     # pip's own cache (shared with .venv's set-up) keeps this from downloading much.
-    pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    _run([*pip, "-r", folder / "requirements.txt"], timeout=900)
-    check_the_notebook_stops_at_once_without_the_package(python, folder, tmp_path)
-    _run([*pip, folder], timeout=600)
+    _run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+          "-r", requirements], timeout=900)  # fmt: skip
+    if requirements == HOSTED:
+        check_the_notebook_stops_at_once_without_the_package(python, folder, tmp_path)
+    installed, before = _readme_route(python, folder, tmp_path)
+    replaced = {n: (before[n], v) for n, v in installed.items() if n in before}
+    assert replaced == {}, "README's route replaced these (before, after)"
+    assert "hw04" in installed
+    after = _installed(python)
+    assert {n: after.get(n) for n in _pins(requirements)} == _pins(requirements)
     shutil.rmtree(folder / "src")
     where = _run([python, "-c", "import hw04; print(hw04.__file__)"], cwd=tmp_path)
     assert str(env_dir) in where and str(folder) not in where
-    notebook = folder / "hw04.ipynb"
-    _run([python, "-m", "hw04.install", "--notebook", notebook], cwd=tmp_path)
     out = tmp_path / "out"
     code = (
         "import sys; from hw04.notebook import execute_notebook; "
         "execute_notebook(sys.argv[1], {'seeds': [0, 1], 'appendix': False, "
         "'results_dir': sys.argv[2]}, notebook=sys.argv[3], progress=False)"
     )
-    _run([python, "-c", code, out, tmp_path / "results", notebook], cwd=tmp_path,
-         timeout=600)  # fmt: skip
+    _run([python, "-c", code, out, tmp_path / "results", folder / "hw04.ipynb"],
+         cwd=tmp_path, timeout=600)  # fmt: skip
     assert (tmp_path / "results" / "runs.csv").is_file()
+    executed = (out / "hw04.ipynb").read_text()
+    assert executed.count(NOTICE) == 1
     _run([bin_dir / "jupyter", "nbconvert", "--to", "typstpdf", out / "hw04.ipynb"],
          cwd=tmp_path, timeout=300)  # fmt: skip
     assert (out / "hw04.pdf").read_bytes()[:5] == b"%PDF-"
     assert not (folder / "results").exists()
+
+
+def test_the_set_up_keeps_a_kernelspec_it_did_not_write(tmp_path):
+    """A hub's own ``python3`` kernelspec stays; ipykernel's default is extended."""
+    folder = tmp_path / "share" / "jupyter" / "kernels" / reproducible.KERNEL_NAME
+    folder.mkdir(parents=True)
+    hubs = {"argv": ["/opt/hub/python", "-m", "hub_kernel", "{connection_file}"]}
+    (folder / "kernel.json").write_text(json.dumps(hubs))
+    assert reproducible.install_kernelspec(tmp_path) is None
+    assert json.loads((folder / "kernel.json").read_text()) == hubs
+    default = ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (folder / "kernel.json").write_text(json.dumps({"argv": default}))
+    assert reproducible.install_kernelspec(tmp_path) is not None
+    written = json.loads((folder / "kernel.json").read_text())
+    assert "hw04" in written["metadata"]

@@ -54,12 +54,20 @@ def link_pandoc(scripts=None):
     if link.is_symlink() or link.exists():
         if link.resolve() == source.resolve():
             return link
+        if not _is_our_old_link(link):
+            return None  # the environment's own pandoc (Anaconda's): it stays
         link.unlink()
     try:
         link.symlink_to(source)
     except OSError:  # no symlinks (Windows without the privilege): a copy
         shutil.copy2(source, link)
     return link
+
+
+def _is_our_old_link(link):
+    """Whether ``link`` is a link this set-up made to pypandoc-binary's pandoc
+    (of another release, or gone), which a new one may replace."""
+    return link.is_symlink() and "pypandoc" in str(link.readlink())
 
 
 def _playwright_has_chromium():
@@ -168,8 +176,14 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     chosen = reproducible.install_kernelspec(sys.prefix)
-    kernel = chosen.get(reproducible.VARIABLE, "the CPU's own")
-    print(f"  Jupyter kernel 'python3' of {sys.prefix}: OpenBLAS kernel {kernel}.")
+    if chosen is None:
+        print(
+            f"  Jupyter kernel 'python3' of {sys.prefix}: kept as it was (not "
+            "ipykernel's default), with its own BLAS setting."
+        )
+    else:
+        kernel = chosen.get(reproducible.VARIABLE, "the CPU's own")
+        print(f"  Jupyter kernel 'python3' of {sys.prefix}: OpenBLAS kernel {kernel}.")
     link = link_pandoc()
     if link is not None:
         print(f"  pandoc: {link} (pypandoc-binary's).")

@@ -2,22 +2,97 @@
 
 In a terminal the bar goes to stderr and vanishes when done. In a Jupyter kernel
 the bar is drawn into one output of the cell (a :class:`CellOutput`): tqdm's
-notebook widget where ipywidgets is installed (JupyterLab draws it), else tqdm's
-text; when the bar closes, that output is replaced by the summary lines alone. So
-a saved notebook (and its PDF) holds no progress-bar debris and no widget, whether
-JupyterLab or papermill ran it (the routes of :mod:`hw04.notebook` also keep
+notebook widget where ipywidgets 8 or newer is installed (JupyterLab draws it),
+else tqdm's text; when the bar closes, that output is replaced by the summary lines
+alone. So a saved notebook (and its PDF) holds no progress-bar debris and no widget,
+whether JupyterLab or papermill ran it (the routes of :mod:`hw04.notebook` also keep
 nbclient from recording the closed widgets' state in the notebook).
 
 The bars of one loop share one :class:`CellOutput`, so that their summary lines
 read as one block: the caller makes it in the cell and passes it to each call.
+
+A kernel's outputs reach only the notebook, so a route that executes it from the
+command line, with its output in a file or a pipe, would show nothing for minutes:
+inside :func:`relayed_to`, a kernel started there writes a line as each bar of
+training closes, which is copied to that route's stream as it comes: one line per
+setting trained.
 """
 
+import contextlib
 import html
+import os
 import re
+import shutil
+import tempfile
+import threading
+import time
 
 from tqdm import tqdm
 
 _ESCAPES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# The file a kernel appends its summary lines to, set by :func:`relayed_to` in the
+# environment that the kernels it starts inherit.
+LOG_VARIABLE = "HW04_PROGRESS_LOG"
+RELAY_SECONDS = 0.2  # how often the relay looks for new lines
+
+
+def _append_to_log(text):
+    """Append ``text`` as a line to the relay's file, where a route set one."""
+    path = os.environ.get(LOG_VARIABLE)
+    if path:
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(text + "\n")
+
+
+def _copy_new_lines(path, stream, stop):
+    """Copy what is appended to ``path`` to ``stream`` until ``stop`` is set, and
+    what came before it; whole lines only, each flushed as it comes."""
+    with open(path, encoding="utf-8") as log:
+        pending = ""
+        while True:
+            stopping = stop.is_set()  # read once more after the stop
+            pending += log.read()
+            lines, _, pending = pending.rpartition("\n")
+            if lines:
+                stream.write(lines + "\n")
+                stream.flush()
+            if stopping:
+                return
+            stop.wait(RELAY_SECONDS)
+
+
+@contextlib.contextmanager
+def relayed_to(stream):
+    """Copy the summary lines of the kernels started in the block to ``stream``.
+
+    For a route that executes the notebook (papermill) with its output in a file
+    or a pipe, where neither the kernel's outputs nor a bar reach: each line is
+    written and flushed as its setting finishes. With ``stream`` None, nothing is
+    relayed (a terminal shows papermill's bar instead).
+    """
+    if stream is None:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="hw04-progress-")
+    path = os.path.join(folder, "lines.txt")
+    open(path, "w").close()
+    before = os.environ.get(LOG_VARIABLE)
+    os.environ[LOG_VARIABLE] = path
+    stop = threading.Event()
+    relay = threading.Thread(
+        target=_copy_new_lines, args=(path, stream, stop), daemon=True
+    )
+    relay.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        relay.join()
+        if before is None:
+            os.environ.pop(LOG_VARIABLE, None)
+        else:
+            os.environ[LOG_VARIABLE] = before
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _shell():
@@ -31,12 +106,17 @@ def _shell():
 
 
 def _widgets():
-    """ipywidgets, or None where it is not installed."""
+    """ipywidgets 8 or newer, or None (then the bar is text).
+
+    ipywidgets 7 speaks an older protocol than JupyterLab 4's widget manager, which
+    then shows an error where the bar should be; text works in every frontend.
+    """
     try:
         import ipywidgets
     except ImportError:
         return None
-    return ipywidgets
+    major = ipywidgets.__version__.split(".")[0]
+    return ipywidgets if major.isdigit() and int(major) >= 8 else None
 
 
 class CellOutput:
@@ -85,6 +165,8 @@ class ProgressLine:
 
     def __init__(self, label, total, show=True, bar=True, output=None):
         self.show = show
+        self.label, self.total = label, total
+        self.started = time.perf_counter()
         shell = _shell() if show else None
         self.output = None
         if shell is not None:
@@ -130,6 +212,10 @@ class ProgressLine:
         self.bar.close()
         if self.output:
             self.output.show()
+            seconds = time.perf_counter() - self.started
+            _append_to_log(
+                f"  {self.label}: {self.done} of {self.total} runs in {seconds:.1f} s."
+            )
 
     def summary(self, text):
         """Replace the bar by ``text`` (printed, outside Jupyter)."""

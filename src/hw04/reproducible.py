@@ -20,6 +20,15 @@ REFERENCE_KERNEL = "Haswell"
 VARIABLE = "OPENBLAS_CORETYPE"
 SWITCH = "HW04_BLAS"  # "native": the CPU's own kernel; anything else: the reference
 KERNEL_NAME = "python3"  # the kernelspec the notebook names, in .venv
+# The releases of requirements.txt that the runs table's numbers depend on (the
+# arithmetic, sklearn's fits, the CSV its fingerprint digests); a test checks
+# that they are the pins. Elsewhere the notice says the numbers may differ.
+REFERENCE_VERSIONS = {
+    "numpy": "2.4.6",
+    "scipy": "1.17.1",
+    "scikit-learn": "1.9.1",
+    "pandas": "3.1.1",
+}
 
 
 def cpu_runs_reference():
@@ -55,14 +64,40 @@ def wanted_environment(env=None):
     return {VARIABLE: REFERENCE_KERNEL}
 
 
+# ipykernel's own kernelspec, as its package installs it: the set-up may extend it.
+_DEFAULT_ARGV_TAIL = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+
+def _replaceable(spec_file):
+    """Whether the set-up may write ``spec_file``: absent, ours, or ipykernel's
+    default; a kernelspec someone else wrote (a hub's, a user's) stays."""
+    import json
+
+    try:
+        spec = json.loads(spec_file.read_text())
+    except OSError:
+        return True
+    except ValueError:
+        return False
+    if "hw04" in spec.get("metadata", {}):
+        return True
+    # ipykernel's own installer adds this flag on Python 3.11+.
+    tail = [a for a in spec.get("argv", [])[1:] if a != "-Xfrozen_modules=off"]
+    return tail == _DEFAULT_ARGV_TAIL and not spec.get("env")
+
+
 def install_kernelspec(prefix):
     """Write the ``python3`` kernelspec of ``prefix`` with the chosen BLAS kernel
-    (ipykernel's own installer, marked as ours); return the variables it carries."""
+    (ipykernel's own installer, marked as ours); return the variables it carries,
+    or None where a kernelspec of someone else's is there, which stays."""
     import json
     from pathlib import Path
 
     from ipykernel.kernelspec import install
 
+    spec_file = Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    if not _replaceable(spec_file / "kernel.json"):
+        return None
     wanted = wanted_environment()
     # With the switch, the kernel carries it too, so that its notice can say why.
     env = wanted or ({SWITCH: "native"} if _native_chosen() else None)
@@ -119,12 +154,47 @@ def blas_in_use():
     return first["internal_api"], first.get("architecture") or "", first["version"]
 
 
+def versions_unlike_reference():
+    """``{name: (installed, reference)}`` for each of :data:`REFERENCE_VERSIONS`
+    installed at another release here (empty in the reference environment)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    differ = {}
+    for name, reference in REFERENCE_VERSIONS.items():
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            installed = "none"
+        if installed != reference:
+            differ[name] = (installed, reference)
+    return differ
+
+
 def blas_notice():
     """One line on the BLAS this kernel runs with, and whether it is the reference.
 
-    Where the run cannot be the reference one (another kernel or BLAS), the line
-    says so and how to fix it where there is a fix.
+    Where the run cannot be the reference one (other versions of the packages the
+    numbers depend on, another kernel or BLAS), the line says so, why, and how to
+    get the reference numbers.
     """
+    differ = versions_unlike_reference()
+    if differ:
+        return _versions_notice(differ)
+    return _blas_line()
+
+
+def _versions_notice(differ):
+    found = ", ".join(f"{name} {found}" for name, (found, _) in differ.items())
+    pins = ", ".join(pin for _, pin in differ.values())
+    return (
+        f"Note: this environment has {found}, not the reference's {pins} "
+        "(requirements.txt), so these numbers may differ from the reference "
+        "fingerprint: each release may round or stop a fit differently. For the "
+        "reference numbers, run the set-up's .venv (python3 make_homework.py setup)."
+    )
+
+
+def _blas_line():
     library, kernel, version = blas_in_use()
     if library == "openblas" and kernel == REFERENCE_KERNEL:
         return (
