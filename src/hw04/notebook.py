@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from hw04 import reproducible
+from hw04.progress import relayed_to
 
 NOTEBOOK_NAME = "hw04.ipynb"
 SETTINGS_TAG = "settings"  # the code cell that defines the four settings
@@ -58,7 +59,8 @@ def execute_notebook(out_dir, parameters, notebook=None, progress=None, folder=N
     """Run ``notebook`` from a fresh kernel with papermill; return the output path.
 
     ``progress`` shows papermill's bar of cells (default: when stderr is a
-    terminal). The kernel starts in ``folder`` (default: the notebook's). Raises
+    terminal; otherwise a line per setting trained, as each finishes). The
+    kernel starts in ``folder`` (default: the notebook's). Raises
     :class:`NotebookStopped` when a cell fails.
     """
     import papermill
@@ -71,15 +73,20 @@ def execute_notebook(out_dir, parameters, notebook=None, progress=None, folder=N
         raise NotebookStopped(
             f"Refusing to overwrite {notebook}; choose another --out."
         )
+    bar = sys.stderr.isatty() if progress is None else progress
+    # Output in a file or a pipe: a line per setting as it finishes, not a bar.
+    relay = sys.stderr if progress is None and not bar else None
     try:
-        papermill.execute_notebook(
-            str(notebook),
-            str(output),
-            parameters=parameters,
-            progress_bar=sys.stderr.isatty() if progress is None else progress,
-            request_save_on_cell_execute=False,
-            **execution_options(notebook) | ({"cwd": str(folder)} if folder else {}),
-        )
+        with relayed_to(relay):
+            papermill.execute_notebook(
+                str(notebook),
+                str(output),
+                parameters=parameters,
+                progress_bar=bar,
+                request_save_on_cell_execute=False,
+                **execution_options(notebook)
+                | ({"cwd": str(folder)} if folder else {}),
+            )
     except papermill.PapermillExecutionError as err:
         raise NotebookStopped(
             f"{Path(notebook).name} stopped in cell {err.exec_count}: {err.ename}: "
