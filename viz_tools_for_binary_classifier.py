@@ -294,7 +294,7 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
 
 
 def plot_loss_curves(
-    curves, xlabels=None, ylim=(0.0, 1.0), row=None, col="setting", height=1.5
+    curves, xlabels=None, ylim=(0.0, 1.0), row=None, col="setting", height=1.45
 ):
     """Loss curves of all runs, one line per run and one panel per setting.
 
@@ -315,7 +315,7 @@ def plot_loss_curves(
         Column whose values make the rows of the grid; then ``col`` makes its
         columns. Without it, the settings wrap two to a row.
     col : str, default='setting'
-    height : float, default=1.5
+    height : float, default=1.45
         Height of one panel, in inches.
 
     Returns
