@@ -147,7 +147,7 @@ def plot_pretty_probabilities_for_clf(
     loss = log_loss(y_N, proba_N, labels=[0, 1])
     error = zero_one_loss(y_N, clf.predict(x_N2))
     prefix = f"{title_prefix}: " if title_prefix else ""
-    # A fixed height: placing the title by the tick labels takes longer than drawing.
+    # At a fixed height: else every draw measures the panel's ticks to place it.
     ax.set_title(title_format.format(prefix=prefix, loss=loss, error=error), y=1.0)
     ax.set_xlim(x1_lims)
     ax.set_ylim(x2_lims)
