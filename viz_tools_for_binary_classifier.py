@@ -285,8 +285,9 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
         bbox_to_anchor=(right + 0.01, bottom + 0.25 * (top - bottom)),
         fontsize=LABEL_FONT,
         frameon=False,
-        handletextpad=0.4,
-        handlelength=1.2,
+        handletextpad=0.2,
+        title="points",
+        title_fontsize=LABEL_FONT,
     )
     if title:
         fig.suptitle(title, fontsize=10, y=1 - 0.1 / fig.get_figheight(), va="top")
