@@ -5,13 +5,15 @@ none) and returns it; none calls ``plt.show()``, fits a model or changes global
 matplotlib settings. The figures are sized for a printed page of
 :data:`TEXT_WIDTH` inches, with no text smaller than :data:`SMALLEST_FONT` points
 there, so that a figure placed at the full text width reads as it does on screen.
+They print in black and white too: the probability's two ends differ in lightness,
+and each series has its own marker shape.
 """
 
 import math
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import Normalize
+from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from scipy.stats import binomtest
 from sklearn.metrics import log_loss, zero_one_loss
@@ -20,18 +22,18 @@ TEXT_WIDTH = 6.7  # inches: a US-letter page with 0.9 in margins
 SMALLEST_FONT = 7.5  # points, for tick labels; titles and labels are larger
 LABEL_FONT = 8.5
 
-PROBA_LEVELS = np.linspace(0.0, 1.0, 21)
-PROBA_CMAP = "RdBu_r"  # diverging: blue for class 0, white at 0.5, red for class 1
-# Probabilities 0 and 1 map to the light part of the colour scale, so that the
-# dark markers of the points stay visible on both ends.
-PROBA_RANGE = (-0.4, 1.4)
+
+def _proba_colormap(n_bands=20):
+    """RdBu's blue for class 0, white at 0.5 and its red for class 1, cut unevenly
+    so that a mid blue (p = 0) and a light red (p = 1) print as clearly different
+    greys (RdBu's own ends print alike); the dark markers show on both. Flat bands
+    of 0.05, as filled contours would draw, and a PNG compresses them well."""
+    p_B = (np.arange(n_bands) + 0.5) / n_bands
+    at_B = np.where(p_B < 0.5, 0.12 + 0.76 * p_B, 0.5 + 0.4 * (p_B - 0.5))
+    return ListedColormap(plt.get_cmap("RdBu_r")(at_B), name="proba_RdBu")
 
 
-def proba_norm():
-    """A new colour norm of the probability scale for each plot: a shared one would
-    make every plot drawn before redraw whenever a new one is made."""
-    return Normalize(*PROBA_RANGE)
-
+PROBA_CMAP = _proba_colormap()
 
 # Dark markers on the light ends of the colour scale stay visible everywhere.
 MARKERS = {
@@ -60,11 +62,14 @@ def plot_pretty_probabilities_for_clf(
     show_colorbar=False,
     title_prefix="",
     title_format="{prefix}log loss {loss:.3f}, error {error:.3f}",
-    contourf_kwargs=None,
+    image_kwargs=None,
     marker_kwargs=None,
     ticks=None,
 ):
     """Draw the predicted probability of class 1 over a grid, with the points.
+
+    The probability is one image (``ax.imshow``), interpolated between the grid's
+    points and coloured in bands of 0.05, as filled contours would be.
 
     Parameters
     ----------
@@ -87,9 +92,9 @@ def plot_pretty_probabilities_for_clf(
     title_format : str, default='{prefix}log loss {loss:.3f}, error {error:.3f}'
         The title; ``{prefix}`` is ``title_prefix`` followed by ': ' (or
         nothing), ``{loss}`` the log loss and ``{error}`` the error rate.
-    contourf_kwargs, marker_kwargs : dict, optional
-        Passed on to ``ax.contourf`` and to the ``ax.plot`` call of each class
-        (its markers).
+    image_kwargs, marker_kwargs : dict, optional
+        Passed on to ``ax.imshow`` (the probability) and to the ``ax.plot`` call
+        of each class (its markers).
     ticks : sequence of float, optional
         Tick positions on both axes; by default the whole numbers within the
         limits.
@@ -116,16 +121,19 @@ def plot_pretty_probabilities_for_clf(
     y_N = np.asarray(y_N)
     g1_G = np.linspace(*x1_lims, n_grid)
     g2_H = np.linspace(*x2_lims, n_grid)
-    G1_HG, G2_HG = np.meshgrid(g1_G, g2_H)
-    grid_M2 = np.column_stack([G1_HG.ravel(), G2_HG.ravel()])
-    proba_HG = clf.predict_proba(grid_M2)[:, 1].reshape(G1_HG.shape)
-    contour = ax.contourf(
-        G1_HG,
-        G2_HG,
+    grid_M2 = np.column_stack([np.tile(g1_G, n_grid), np.repeat(g2_H, n_grid)])
+    proba_HG = clf.predict_proba(grid_M2)[:, 1].reshape(n_grid, n_grid)
+    # The grid's points are the pixels' centres; the image spans half a step more.
+    half = (g1_G[1] - g1_G[0]) / 2, (g2_H[1] - g2_H[0]) / 2
+    extent = (x1_lims[0] - half[0], x1_lims[1] + half[0])
+    extent += (x2_lims[0] - half[1], x2_lims[1] + half[1])
+    image = ax.imshow(
         proba_HG,
-        **{"levels": PROBA_LEVELS, "cmap": PROBA_CMAP, "norm": proba_norm()}
-        | (contourf_kwargs or {}),
-    )
+        **{"cmap": PROBA_CMAP, "vmin": 0.0, "vmax": 1.0, "origin": "lower",
+           "extent": extent, "interpolation": "bilinear",
+           "interpolation_stage": "data", "aspect": "equal"}
+        | (image_kwargs or {}),
+    )  # fmt: skip
     for label, style in MARKERS.items():
         mask = y_N == label
         ax.plot(
@@ -139,15 +147,15 @@ def plot_pretty_probabilities_for_clf(
     loss = log_loss(y_N, proba_N, labels=[0, 1])
     error = zero_one_loss(y_N, clf.predict(x_N2))
     prefix = f"{title_prefix}: " if title_prefix else ""
-    ax.set_title(title_format.format(prefix=prefix, loss=loss, error=error))
+    # At a fixed height: else every draw measures the panel's ticks to place it.
+    ax.set_title(title_format.format(prefix=prefix, loss=loss, error=error), y=1.0)
     ax.set_xlim(x1_lims)
     ax.set_ylim(x2_lims)
     for lims, set_ticks in ((x1_lims, ax.set_xticks), (x2_lims, ax.set_yticks)):
         whole = np.arange(np.ceil(lims[0]), np.floor(lims[1]) + 1)
         set_ticks(whole if ticks is None else ticks)
-    ax.set_aspect("equal")
     if show_colorbar:
-        ax.figure.colorbar(contour, ax=ax, label="P(y=1 | x)")
+        ax.figure.colorbar(image, ax=ax, label="P(y=1 | x)")
     return ax
 
 
@@ -159,57 +167,45 @@ def grid_shape(n_panels):
     return math.ceil(n_panels / n_cols), n_cols
 
 
-def make_grid_axes(
-    n_panels,
-    width=TEXT_WIDTH,
-    gap_inches=(0.12, 0.33),
-    margins_inches=(0.42, 1.1, 0.62, 0.4),
-    sharex=True,
-    sharey=True,
-):
-    """A figure of ``width`` inches with a near-square grid of square Axes.
+def _subplots_in_inches(n_rows, n_cols, gaps, margins, height=None, **subplots_kw):
+    """``plt.subplots`` :data:`TEXT_WIDTH` wide, with ``gaps`` (x, y) and ``margins``
+    (left, right, top, bottom) in inches and panels ``height`` inches high (square
+    if None): a fixed layout, no layout engine to run at every draw."""
+    (gap_x, gap_y), (left, right, top, bottom) = gaps, margins
+    width = (TEXT_WIDTH - left - right - (n_cols - 1) * gap_x) / n_cols
+    height = width if height is None else height
+    fig_height = top + bottom + n_rows * height + (n_rows - 1) * gap_y
+    edges = {"left": left / TEXT_WIDTH, "right": 1 - right / TEXT_WIDTH}
+    edges |= {"top": 1 - top / fig_height, "bottom": bottom / fig_height}
+    return plt.subplots(
+        n_rows, n_cols, figsize=(TEXT_WIDTH, fig_height), squeeze=False,
+        gridspec_kw=edges | {"wspace": gap_x / width, "hspace": gap_y / height},
+        **subplots_kw,
+    )  # fmt: skip
 
-    The layout is fixed in inches (no layout engine to run at every draw), so
-    that big grids render fast; the unused panels are hidden.
+
+def make_grid_axes(n_panels, gaps=(0.12, 0.33), margins=(0.42, 1.1, 0.62, 0.4)):
+    """A figure with a near-square grid of square, unshared Axes.
+
+    Unshared: every panel gets the same limits anyway, and shared ones would pass
+    each panel's limits and ticks on to all the others. The unused panels are
+    hidden.
 
     Parameters
     ----------
     n_panels : int
-    width : float, default=TEXT_WIDTH
-        Width of the whole figure; the panels share what the gaps and margins
-        leave.
-    gap_inches : (float, float), default=(0.12, 0.33)
+    gaps : (float, float), default=(0.12, 0.33)
         Horizontal and vertical space between panels (room for two-line titles).
-    margins_inches : (float, float, float, float), default=(0.42, 1.1, 0.62, 0.4)
+    margins : (float, float, float, float), default=(0.42, 1.1, 0.62, 0.4)
         Left, right, top and bottom margins (the right one holds a colour bar and
-        the markers' legend).
+        the legend).
 
     Returns
     -------
     axes : ndarray of Axes, shape (n_panels,)
         The Axes to draw on, in reading order. ``axes[0].figure`` is the figure.
     """
-    n_rows, n_cols = grid_shape(n_panels)
-    (gap_x, gap_y), (left, right, top, bottom) = gap_inches, margins_inches
-    panel = (width - left - right - (n_cols - 1) * gap_x) / n_cols
-    height = top + bottom + n_rows * panel + (n_rows - 1) * gap_y
-    fig, axes_RC = plt.subplots(
-        n_rows,
-        n_cols,
-        figsize=(width, height),
-        sharex=sharex,
-        sharey=sharey,
-        squeeze=False,
-        gridspec_kw={
-            "left": left / width,
-            "right": 1 - right / width,
-            "top": 1 - top / height,
-            "bottom": bottom / height,
-            "wspace": gap_x / panel,
-            "hspace": gap_y / panel,
-        },
-    )
-    axes = axes_RC.ravel()
+    axes = _subplots_in_inches(*grid_shape(n_panels), gaps, margins)[1].ravel()
     for ax in axes[n_panels:]:
         ax.set_visible(False)
     return axes[:n_panels]
@@ -241,9 +237,7 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
     if labels is None:
         labels = [f"seed {clf.random_state}" for clf in clfs]
     if axes is None:
-        # Unshared: every panel has the same limits anyway, and shared ones would
-        # pass each panel's limits and ticks on to all the others.
-        axes = make_grid_axes(len(clfs), sharex=False, sharey=False)
+        axes = make_grid_axes(len(clfs))
     if len(axes) < len(clfs):
         raise ValueError(f"{len(clfs)} classifiers but only {len(axes)} Axes.")
     n_cols = grid_shape(len(clfs))[1]
@@ -256,7 +250,6 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
             title_prefix=label,
             title_format="{prefix}error {error:.3f}\nlog loss {loss:.3f}",
             n_grid=81,
-            contourf_kwargs={"rasterized": True},
             marker_kwargs={"markersize": 2.2},
             # Ticks at the blobs' centres only: the ends would touch the next panel's.
             ticks=[-1, 0, 1],
@@ -274,7 +267,7 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
         if left_column:
             ax.set_ylabel("$x_2$", fontsize=LABEL_FONT, labelpad=1)
     fig = axes[0].figure
-    mappable = plt.cm.ScalarMappable(cmap=PROBA_CMAP, norm=proba_norm())
+    mappable = plt.cm.ScalarMappable(cmap=PROBA_CMAP, norm=plt.Normalize(0.0, 1.0))
     # The colour bar and the legend sit in the right margin, beside the grid.
     right = max(ax.get_position().x1 for ax in axes)
     top = max(ax.get_position().y1 for ax in axes)
@@ -302,13 +295,13 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
 
 
 def plot_loss_curves(
-    curves, xlabels=None, ylim=(0.0, 1.0), row=None, col="setting", height=2.1
+    curves, xlabels=None, ylim=(0.0, 1.0), row=None, col="setting", height=1.45
 ):
     """Loss curves of all runs, one line per run and one panel per setting.
 
-    Drawn by seaborn's ``relplot`` from a long-form table, :data:`TEXT_WIDTH`
-    wide. With ``row`` (say ``'solver'``) the panels of a row share their x
-    range, so that runs of the same optimizer compare at a glance.
+    From a long-form table, :data:`TEXT_WIDTH` wide; a seed has the same colour
+    in every panel. Each panel's x range fits its own runs, so that short runs
+    fill their panel as long ones do; the y range is shared.
 
     Parameters
     ----------
@@ -323,7 +316,7 @@ def plot_loss_curves(
         Column whose values make the rows of the grid; then ``col`` makes its
         columns. Without it, the settings wrap two to a row.
     col : str, default='setting'
-    height : float, default=2.1
+    height : float, default=1.45
         Height of one panel, in inches.
 
     Returns
@@ -332,48 +325,38 @@ def plot_loss_curves(
         One per setting, in the order of the table; ``axes[0].figure`` is the
         figure.
     """
-    import seaborn as sns
-
-    order = {c: list(dict.fromkeys(curves[c])) for c in (row, col) if c}
-    n_cols = len(order[col]) if row else min(2, len(order[col]))
-    grid = sns.relplot(
-        data=curves,
-        kind="line",
-        x="iteration",
-        y="loss",
-        hue="seed",
-        units="seed",
-        estimator=None,
-        row=row,
-        col=col,
-        row_order=order.get(row),
-        col_order=order[col],
-        col_wrap=None if row or n_cols < 2 else 2,
-        height=height,
-        aspect=TEXT_WIDTH / n_cols / height,
-        palette="tab20",
-        legend=False,
-        linewidth=0.9,
-        alpha=0.8,
-        facet_kws={"sharex": "row" if row else False, "sharey": True},
+    first = curves.groupby("setting", sort=False).first()
+    if row:
+        rows, cols = (list(dict.fromkeys(curves[c])) for c in (row, col))
+        where = [(rows.index(r), cols.index(c)) for r, c in zip(first[row], first[col])]
+    else:
+        cols = range(min(2, len(first)))
+        rows = range(math.ceil(len(first) / len(cols)))
+        where = [divmod(i, len(cols)) for i in range(len(first))]
+    # Room under each panel for its x label and above it for its title, so that
+    # neither touches the next row's.
+    fig, axes_RC = _subplots_in_inches(
+        len(rows), len(cols), (0.35, 0.7), (0.55, 0.1, 0.25, 0.4), height, sharey=True
     )
-    panels = curves.groupby("setting", sort=False)
-    for name, runs in panels:
-        first = runs.iloc[0]
-        key = (first[row], first[col]) if row else first[col]
-        ax = grid.axes_dict[key]
+    colors = plt.get_cmap("tab20").colors
+    color_of = {s: colors[k % 20] for k, s in enumerate(sorted(set(curves["seed"])))}
+    axes = np.asarray([axes_RC[rc] for rc in where])
+    for ax, (name, runs) in zip(axes, curves.groupby("setting", sort=False)):
+        for seed, run in runs.groupby("seed", sort=False):
+            ax.plot(run["iteration"].to_numpy(), run["loss"].to_numpy(),
+                    color=color_of[seed], linewidth=0.9, alpha=0.8)  # fmt: skip
         ax.set_title(f"{name} ({runs['seed'].nunique()} runs)", fontsize=LABEL_FONT)
         ax.set_xlabel((xlabels or {}).get(name, "iteration"), fontsize=LABEL_FONT)
-        ax.set_ylabel("training loss", fontsize=LABEL_FONT)
-        ax.xaxis.set_tick_params(labelbottom=True)
-        ax.tick_params(labelsize=SMALLEST_FONT)
+        ax.set_xlim(0, max(runs["iteration"].max(), 1))
         ax.set_ylim(ylim)
-        ax.set_xlim(left=0)
+        ax.tick_params(labelsize=SMALLEST_FONT)
+        ax.spines[["top", "right"]].set_visible(False)
         ax.grid(alpha=0.3)
-    return np.asarray([
-        grid.axes_dict[(g.iloc[0][row], g.iloc[0][col]) if row else g.iloc[0][col]]
-        for _, g in panels
-    ])  # fmt: skip
+    for ax in axes_RC[:, 0]:
+        ax.set_ylabel("training loss", fontsize=LABEL_FONT)
+    for ax in set(axes_RC.ravel()) - set(axes):
+        ax.set_visible(False)
+    return axes
 
 
 def wilson_errorbar(solved_flags):
@@ -385,14 +368,17 @@ def wilson_errorbar(solved_flags):
 
 
 DODGE = 0.5  # width over which the settings' points of a condition spread
+# One shape per setting, so that the series read apart without colour.
+SERIES_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "p"]
 
 
 def plot_success_rates(runs, ax=None, reference=None):
     """Share of runs that solve XOR, per condition and setting, with 95 % intervals.
 
     Drawn by seaborn's ``pointplot`` from a long-form table of runs, with the
-    Wilson score interval of each group as its error bar. The markers are
-    hollow, so that no interval hides behind its marker.
+    Wilson score interval of each group as its error bar. Each setting has its
+    own colour and marker shape; the markers are hollow, so that no interval
+    hides behind its marker.
 
     Parameters
     ----------
@@ -427,6 +413,7 @@ def plot_success_rates(runs, ax=None, reference=None):
         dodge=DODGE,
         linestyle="none",
         capsize=0.06,
+        markers=[SERIES_MARKERS[i % len(SERIES_MARKERS)] for i in range(len(settings))],
         markersize=4.5,
         markerfacecolor="white",
         markeredgewidth=1.2,

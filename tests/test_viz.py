@@ -6,7 +6,6 @@ import warnings
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from matplotlib.contour import ContourSet
 from sklearn.metrics import log_loss, zero_one_loss
 from sklearn.svm import LinearSVC
 
@@ -35,21 +34,53 @@ def title_scores(ax):
     return [float(v) for v in re.findall(r"\d+\.\d+", ax.get_title())]
 
 
-def test_probability_plot_draws_contours_points_and_true_scores(fitted, small_xor):
+def test_probability_plot_draws_image_points_and_true_scores(fitted, small_xor):
     X, y = small_xor
     clf = fitted[1]
     _, ax = plt.subplots()
-    out = viz.plot_pretty_probabilities_for_clf(clf, X, y, ax=ax)
+    out = viz.plot_pretty_probabilities_for_clf(clf, X, y, ax=ax, n_grid=5)
     assert out is ax
-    contours = [c for c in ax.collections if isinstance(c, ContourSet)]
-    assert len(contours) == 1
-    np.testing.assert_allclose(contours[0].levels, np.linspace(0, 1, 21))
+    (image,) = ax.get_images()
+    # Row 0 is x2 = -2 (origin 'lower'), column 4 is x1 = 2.
+    corner = clf.predict_proba([[2.0, -2.0]])[0, 1]
+    assert image.get_array()[0, 4] == pytest.approx(corner)
+    assert image.get_clim() == (0.0, 1.0)
     counts = sorted(len(line.get_xdata()) for line in ax.get_lines())
     assert counts == sorted(np.bincount(y).tolist())
     loss, error = title_scores(ax)
     assert loss == pytest.approx(log_loss(y, clf.predict_proba(X)[:, 1]), abs=5e-4)
     assert error == pytest.approx(zero_one_loss(y, clf.predict(X)), abs=5e-4)
     assert ax.get_xlim() == (-2.0, 2.0) and ax.get_ylim() == (-2.0, 2.0)
+
+
+class StepAtZero:
+    """A classifier whose P(y=1) jumps from about 0 to about 1 across x1 = 0."""
+
+    random_state = 0
+
+    def predict_proba(self, X):
+        p_N = 1 / (1 + np.exp(-30 * np.asarray(X)[:, 0]))
+        return np.column_stack([1 - p_N, p_N])
+
+    def predict(self, X):
+        return (self.predict_proba(X)[:, 1] > 0.5).astype(int)
+
+
+def test_probability_map_prints_apart_in_greyscale():
+    X = np.array([[-1.0, 1.5], [1.0, 1.5]])  # the points, clear of the samples
+    (ax,) = viz.plot_probability_grid([StepAtZero()], X, np.array([0, 1]))
+    fig = ax.figure
+    fig.set_dpi(240)  # as printed
+    fig.canvas.draw()
+    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(float)
+    grey_HW = rgb @ [0.299, 0.587, 0.114]  # ITU-R 601 luma, as PIL's 'L' mode
+
+    def grey_at(x1, x2):
+        col, row = ax.transData.transform((x1, x2))
+        return grey_HW[fig.canvas.get_width_height()[1] - int(row), int(col)]
+
+    p0, p1 = grey_at(-1.5, -1.0), grey_at(1.5, -1.0)
+    assert abs(p1 - p0) >= 60, (p0, p1)
 
 
 def test_probability_plot_makes_its_own_axes_and_colorbar(fitted, small_xor):
@@ -116,6 +147,9 @@ def test_loss_curves_one_line_per_run_one_panel_per_setting():
     assert axes[0].get_title() == "s1 (2 runs)"
     drawn = sorted(tuple(line.get_ydata()) for line in axes[0].get_lines())
     assert drawn == [(0.9, 0.8), (1.0, 0.5, 0.2)]
+    # Each panel's x range fits its own runs; a seed keeps its colour.
+    assert axes[0].get_xlim() == (0, 2) and axes[1].get_xlim() == (0, 1)
+    assert axes[0].get_lines()[1].get_color() == axes[1].get_lines()[1].get_color()
 
 
 def test_success_rates_plot_draws_each_setting_with_its_wilson_interval():
@@ -141,6 +175,13 @@ def test_success_rates_plot_draws_each_setting_with_its_wilson_interval():
     }
     assert (round(low, 6), round(high, 6)) in spans
     assert ax.get_ylabel() == "share of runs solving XOR"
+    # Every setting its own marker shape, in the plot and in the legend, hollow.
+    points = [line for line in ax.get_lines() if line.get_marker() not in ("", "None")]
+    shapes = {line.get_marker() for line in points if line.get_label() != "main runs"}
+    assert len(shapes) == 2
+    handles = ax.get_legend().legend_handles
+    assert len({h.get_marker() for h in handles}) == 3
+    assert all(line.get_markerfacecolor() == "white" for line in points[:-1])
 
 
 def all_texts(fig):
@@ -183,10 +224,15 @@ def test_figures_are_drawn_for_the_printed_page(fitted, small_xor):
     assert grid[-1].get_xlabel() == "$x_1$" and grid[0].get_ylabel() == "$x_2$"
     legend = fig.legends[0]
     assert [t.get_text() for t in legend.get_texts()] == ["y=0", "y=1"]
-    # The loss panels of one solver share their x range; the y range is 0 to 1.
-    xlims = [ax.get_xlim() for ax in loss_axes]
-    assert xlims[0] == xlims[1] and xlims[2] == xlims[3] and xlims[0] != xlims[2]
+    # Each loss panel's x range fits its runs; the y range is 0 to 1.
+    assert [ax.get_xlim()[1] for ax in loss_axes] == [29, 29, 399, 399]
+    assert all(ax.get_ylim() == (0.0, 1.0) for ax in loss_axes)
     assert [ax.get_title() for ax in loss_axes][0] == "lbfgs-relu (2 runs)"
-    # Hollow markers: an interval shows through its point.
-    points = [line for line in rates.get_lines() if line.get_marker() == "o"]
-    assert points and all(line.get_markerfacecolor() == "white" for line in points)
+    # A row's x label and tick labels stay clear (4 pt) of the titles below.
+    loss_fig = loss_axes[0].figure
+    renderer = loss_fig.canvas.get_renderer()
+    for upper in loss_axes[:2]:
+        below = upper.xaxis.get_tightbbox(renderer)
+        for lower in loss_axes[2:]:
+            gap = below.y0 - lower.title.get_window_extent(renderer).y1
+            assert gap >= 4 / 72 * loss_fig.dpi, gap
