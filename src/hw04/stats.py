@@ -11,7 +11,7 @@ import pandas as pd
 from scipy.stats import binom, binomtest
 
 from hw04 import sklearn_compat
-from hw04.wording import span
+from hw04.wording import seed_list, span
 
 # A run *solves* its training set when its training error is at most the XOR
 # rule's own error on those points (sign of x1 * x2) plus this slack. Runs stuck on
@@ -362,6 +362,52 @@ def summarize(rows, names):
             "still falling": int(g["still_falling"].sum()),
         }
     return pd.DataFrame.from_dict(table, orient="index")
+
+
+def setting_facts(runs, settings, n_samples):
+    """What the answers quote about each setting's runs, one row per setting.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        The runs table, with the columns of :func:`describe_runs`.
+    settings : dict
+        Setting name to its estimator (for ``max_iter`` and the updates per
+        iteration).
+    n_samples : int
+        Size of the training set.
+
+    Returns
+    -------
+    facts : pandas.DataFrame
+        Indexed by setting (no index name): ``runs``, ``zero_error``, ``share``
+        (rounded to 0.01), ``zero_seeds`` (in words), ``failed``, the failed runs
+        by quadrants fitted (``failed_fitting_2`` to ``failed_fitting_0``),
+        ``iterations`` (the range), the medians of ``iterations``, ``updates``
+        and ``settled``, ``converged``, ``max_iter`` and ``at_max_iter``.
+    """
+    facts = {}
+    for name, g in runs.groupby("setting", sort=False):
+        est = settings[name]
+        zero, failed = g[g["zero_error"]], g[~g["zero_error"]]
+        fits = failed["quadrants_fitted"].value_counts()
+        updates = g["n_iter"] * updates_per_epoch(est, n_samples)
+        facts[name] = {
+            "runs": len(g),
+            "zero_error": len(zero),
+            "share": round(len(zero) / len(g), 2),
+            "zero_seeds": seed_list(zero["seed"]),
+            "failed": len(failed),
+            **{f"failed_fitting_{k}": int(fits.get(k, 0)) for k in (2, 1, 0)},
+            "iterations": span(g["n_iter"].min(), g["n_iter"].max(), "d"),
+            "median_iterations": g["n_iter"].median(),
+            "median_updates": updates.median(),
+            "median_settled": g["settled"].median(),
+            "converged": int(g["converged"].sum()),
+            "max_iter": est.max_iter,
+            "at_max_iter": int((g["n_iter"] == est.max_iter).sum()),
+        }
+    return pd.DataFrame.from_dict(facts, orient="index")
 
 
 def updates_per_epoch(estimator, n_samples):
