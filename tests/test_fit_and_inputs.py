@@ -46,8 +46,13 @@ def test_seed_lists_are_normalised():
 def test_check_parameters_returns_a_named_record(tmp_path):
     args = dict(seeds=[0, 1], data_dir="data_xor", results_dir=tmp_path / "out")
     params = inputs.check_parameters(
-        **args, n_jobs=-1, engine="batched", appendix=True, appendix_seeds=256,
-        cache=True, homework_dir=ROOT,
+        **args,
+        n_jobs=-1,
+        engine="batched",
+        appendix=True,
+        appendix_seeds=256,
+        cache=True,
+        homework_dir=ROOT,
     )
     assert (tmp_path / "out").is_dir() and params.results_dir == tmp_path / "out"
     assert params.x_tr_N2.shape == (1000, 2) and params.seeds == [0, 1]
@@ -124,8 +129,15 @@ def test_files_missing_from_another_folder_say_how_to_make_them(homework_copy):
 
 def test_relative_paths_are_taken_from_the_homework_folder_given(homework_copy):
     params = inputs.check_parameters(
-        seeds=[0], data_dir="data_xor", results_dir="out", n_jobs=1, engine="batched",
-        appendix=False, appendix_seeds=1, cache=False, homework_dir=homework_copy,
+        seeds=[0],
+        data_dir="data_xor",
+        results_dir="out",
+        n_jobs=1,
+        engine="batched",
+        appendix=False,
+        appendix_seeds=1,
+        cache=False,
+        homework_dir=homework_copy,
     )
     assert params.results_dir == homework_copy / "out"
     assert params.x_tr_N2.shape == (1000, 2)

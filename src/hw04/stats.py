@@ -364,6 +364,36 @@ def summarize(rows, names):
     return pd.DataFrame.from_dict(table, orient="index")
 
 
+# The premises of the notebook's reasoning, each a test of runs-table rows
+# (``zero_error``, ``converged``, ``quadrants_fitted``, ``rest_constant``) that
+# is True for the runs the reasoning does not describe, so that an answer can
+# name them.
+
+
+def off_plateau(runs):
+    """Failed runs that did not stop by the optimizer's rule on a plateau (one
+    constant probability on the quadrants they miss)."""
+    return ~runs["zero_error"] & ~(runs["converged"] & runs["rest_constant"])
+
+
+def stopped_while_solving(runs):
+    """Runs with zero training error that the optimizer's rule stopped, rather
+    than ``max_iter`` cutting them off on their way down."""
+    return runs["zero_error"] & runs["converged"]
+
+
+def at_start(runs):
+    """Runs that stopped by the rule where they started: no quadrant fitted, one
+    probability everywhere."""
+    start = (runs["quadrants_fitted"] == 0) & runs["rest_constant"]
+    return runs["converged"] & start
+
+
+def stopped_off_start(runs):
+    """Runs that stopped by the rule anywhere but at their start."""
+    return runs["converged"] & ~at_start(runs)
+
+
 def setting_facts(runs, settings, n_samples):
     """What the answers quote about each setting's runs, one row per setting.
 

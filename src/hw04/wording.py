@@ -97,6 +97,8 @@ def failed_runs(rows):
     'the other 3 fail: 2 fit two quadrants (seeds 1 and 3) and 1 fits none (seed 2)'
     >>> failed_runs(runs[:1])
     'no run fails'
+    >>> failed_runs(runs.iloc[[0, 1, 3]])
+    'the other 2 fail, all fitting two quadrants (seeds 1 and 3)'
     """
     failed = rows[~rows["zero_error"]]
     if failed.empty:
@@ -107,9 +109,14 @@ def failed_runs(rows):
         what = "none" if k == 0 else f"{NUMBERS[k]} quadrant{'s' * (k > 1)}"
         parts.append((k, f"{len(group)} {verb} {what} ({seed_list(group['seed'])})"))
     parts = [text for _, text in sorted(parts, reverse=True)]
-    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
     lead = "all fail" if len(failed) == len(rows) else f"the other {len(failed)} fail"
-    return f"{lead}: {listed}"
+    if len(failed) == 1:
+        lead = "the one run fails" if len(rows) == 1 else "the other run fails"
+    if len(parts) == 1:  # one kind of failure: no count to repeat
+        only = parts[0].split(" ", 2)[2]  # '2 fit two quadrants (...)' -> 'two ...'
+        every = "all " if len(failed) > 1 else ""
+        return f"{lead}, {every}fitting {only}"
+    return f"{lead}: {', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def ending(run, unit):
@@ -202,37 +209,90 @@ def of(k, n):
 
 
 def all_but(seeds):
-    """'every seed' or 'every seed but seeds 3 and 15'.
+    """'every seed' or 'every seed but 3 and 15'.
 
     Examples
     --------
-    >>> all_but([]), all_but([3, 15])
-    ('every seed', 'every seed but seeds 3 and 15')
+    >>> all_but([]), all_but([3, 15]), all_but([4])
+    ('every seed', 'every seed but 3 and 15', 'every seed but 4')
     """
-    return f"every seed but {seed_list(seeds)}" if len(seeds) else "every seed"
+    listed = seed_list(seeds).split(" ", 1)[1]
+    return f"every seed but {listed}" if len(seeds) else "every seed"
 
 
-def at_their_start(rows, unit):
-    """How the runs that stayed at their start ended: the range of their constant
-    probability, loss, training error and iterations; '' for no run.
+def stayed_at_start(start, among, unit):
+    """'Of these, 2 runs (seeds 0 and 10) stayed at their start: ...' with the range
+    of their constant probability, loss, training error and iterations; '' when
+    ``among``, the runs they are some of, is empty.
 
     Examples
     --------
     >>> import pandas as pd
     >>> runs = pd.DataFrame({
-    ...     "rest_p_low": [0.496, 0.499], "rest_p_high": [0.504, 0.501],
+    ...     "seed": [0, 10], "rest_p_low": [0.496, 0.499], "rest_p_high": [0.504, 0.5],
     ...     "final_loss": [0.6931, 0.6931], "train_error": [0.5, 0.5],
     ...     "n_iter": [163, 121]})
-    >>> at_their_start(runs, "epochs")
-    ': p = 0.50 everywhere, loss 0.693, training error 0.500, after 121-163 epochs'
+    >>> print(stayed_at_start(runs, runs, "epochs"))
+    Of these, all 2 runs stayed at their start: p = 0.50 everywhere, loss 0.693,
+    training error 0.500, after 121-163 epochs.
+    >>> stayed_at_start(runs[:0], runs[:0], "epochs")
+    ''
     """
-    if len(rows) == 0:
+    if len(among) == 0:
         return ""
-    p = span(rows["rest_p_low"].min(), rows["rest_p_high"].max(), ".2f")
-    loss = span(rows["final_loss"].min(), rows["final_loss"].max())
-    error = span(rows["train_error"].min(), rows["train_error"].max())
-    n_iter = span(rows["n_iter"].min(), rows["n_iter"].max(), "d")
+    lead = f"Of these, {some_runs((start, len(among)))}"
+    if len(start) == 0:
+        return f"{lead} stayed at its start."
+    p = span(start["rest_p_low"].min(), start["rest_p_high"].max(), ".2f")
+    loss = span(start["final_loss"].min(), start["final_loss"].max())
+    error = span(start["train_error"].min(), start["train_error"].max())
+    n_iter = span(start["n_iter"].min(), start["n_iter"].max(), "d")
     return (
-        f": p = {p} everywhere, loss {loss}, training error {error}, "
-        f"after {n_iter} {unit}"
+        f"{lead} stayed at their start: p = {p} everywhere, loss {loss},\n"
+        f"training error {error}, after {n_iter} {unit}."
+    )
+
+
+def gaps(table):
+    """'+0.16 and +0.33 with 2 units; ...': each condition's L-BFGS and SGD gaps.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> gaps(pd.DataFrame({"L-BFGS": [0.16], "SGD": [0.0]}, index=["2 units"]))
+    '+0.16 and +0.00 with 2 units'
+    """
+    return "; ".join(
+        f"{g['L-BFGS']:+.2f} and {g['SGD']:+.2f} with {condition}"
+        for condition, g in table.iterrows()
+    )
+
+
+def moves(before, after):
+    """'a 0.38 to 0.42, b 0.54 to 0.48': two rates of each setting, by label.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> moves(pd.Series({"a": 0.38}), pd.Series({"a": 0.42}))
+    'a 0.38 to 0.42'
+    """
+    return ", ".join(f"{n} {before[n]:.2f} to {after[n]:.2f}" for n in before.index)
+
+
+def per_solver(facts, settings, column):
+    """'with L-BFGS, logistic 7 against ReLU 4; with SGD, a tie at 6': a column of
+    the facts table compared between the activations, solver by solver.
+
+    ``settings`` maps each setting's name to its estimator, which says its solver
+    and activation.
+    """
+    by = {}
+    for name, est in settings.items():
+        by.setdefault(est.solver, {})[est.activation] = facts.loc[name, column]
+    names = {"lbfgs": "L-BFGS", "sgd": "SGD"}
+    return "; ".join(
+        f"with {names[solver]}, "
+        f"{compared(pair['relu'], pair['logistic'], ('ReLU', 'logistic'))}"
+        for solver, pair in by.items()
     )
