@@ -142,7 +142,8 @@ def test_answers_are_prose_with_their_input_hidden():
                     assert "params.appendix" in line, line
     for cell in answers:
         assert "remove-input" in cell.metadata.get("tags", []), cell.source[:60]
-    assert sentences <= 60, f"{sentences} lines of code make sentences"
+    # Near the 60 of before the answers named their exceptions (issue 28).
+    assert sentences <= 70, f"{sentences} lines of code make sentences"
 
 
 def printed_code_lines(nb):
