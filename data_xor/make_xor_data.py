@@ -22,7 +22,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 # The four files of a data folder and their header lines, in the order the
-# arrays come (the notebook's checks read this too).
+# arrays come. The package's reader names the same files (hw04.inputs.DATA_FILES;
+# tests/test_data.py checks that they agree): this script stays standalone.
 DATA_FILES = {
     "x_train.csv": "x1,x2",
     "y_train.csv": "y",

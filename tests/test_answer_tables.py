@@ -1,5 +1,6 @@
 """The tables the answers quote: a setting's outcomes and the activations' gaps."""
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.neural_network import MLPClassifier
@@ -56,3 +57,89 @@ def test_activation_gaps_per_condition_and_solver():
     assert gaps.loc["few", "L-BFGS intervals"] == "apart"
     assert gaps.loc["few", "SGD intervals"] == "overlap"
     assert gaps.loc["many", "L-BFGS intervals"] == "overlap"  # 0.50 against 0.60
+
+
+def runs_of_a_setting():
+    """Four runs of one SGD setting as the runs table has them."""
+    return pd.DataFrame(
+        {
+            "setting": "sgd-logistic",
+            "seed": [0, 1, 2, 3],
+            "zero_error": [True, False, False, False],
+            "solved": [True, False, False, False],
+            "train_error": [0.0, 0.25, 0.5, 0.284],
+            "final_loss": [0.005, 0.347, 0.6931, 0.647],
+            "n_iter": [400, 230, 121, 400],
+            "converged": [False, True, True, False],
+            "quadrants_fitted": [4, 2, 0, 0],
+            "rest_constant": [False, True, True, False],
+            "rest_p_low": [float("nan"), 0.5, 0.499, 0.38],
+            "rest_p_high": [float("nan"), 0.5, 0.501, 0.55],
+            "settled": [90, 6, 1, 385],
+            "still_falling": [False, False, False, True],
+        }
+    )
+
+
+def test_setting_facts_count_the_failed_runs_by_quadrants_fitted():
+    settings = {"sgd-logistic": MLPClassifier(solver="sgd", batch_size=10,
+                                              max_iter=400)}  # fmt: skip
+    facts = stats.setting_facts(runs_of_a_setting(), settings, n_samples=1000)
+    f = facts.loc["sgd-logistic"]
+    assert facts.index.name is None  # no header row of its own in a table
+    assert (f.zero_error, f.failed, f.share, f.zero_seeds) == (1, 3, 0.25, "seed 0")
+    fitting = [f[f"failed_fitting_{k}"] for k in (2, 1, 0)]
+    assert fitting == [1, 0, 2] and sum(fitting) == f.failed
+    assert (f.iterations, f.median_updates, f.at_max_iter) == ("121-400", 31500, 2)
+
+
+def test_plateau_losses_by_quadrants_fitted():
+    assert stats.plateau_loss(0) == pytest.approx(np.log(2))
+    assert stats.plateau_loss(2) == pytest.approx(np.log(2) / 2)
+    h = -(np.log(1 / 3) / 3 + 2 * np.log(2 / 3) / 3)
+    assert stats.plateau_loss(1) == pytest.approx(0.75 * h)
+
+
+def test_outcome_table_has_no_index_name_and_gives_each_plateaus_loss():
+    table = stats.outcome_table(runs_of_a_setting(), unit="epochs")
+    assert table.index.name is None
+    assert table.loc["zero training error", "plateau loss"] == ""
+    assert table.loc["no quadrant fitted, p = 0.50 everywhere", "plateau loss"] == (
+        "0.693"
+    )
+
+
+def test_summarize_gives_each_setting_asked_for_even_without_runs():
+    rows = runs_of_a_setting()
+    table = stats.summarize(rows[rows["quadrants_fitted"] == 0], ["sgd-logistic", "x"])
+    assert table.loc["sgd-logistic"].tolist() == [2, "2, 3", "0.284-0.500",
+                                                  "0.647-0.693", 1, 1]  # fmt: skip
+    assert table.loc["x", "runs"] == 0 and table.loc["x", "train error"] == ""
+
+
+def test_an_unlikely_count_is_measured_on_its_own_side():
+    from scipy.stats import binom
+
+    assert stats.chance_of_count(6, 16, 0.74) == pytest.approx(binom.cdf(6, 16, 0.74))
+    assert stats.chance_of_count(15, 16, 0.5) == pytest.approx(binom.sf(14, 16, 0.5))
+    assert round(100 * stats.chance_of_count(6, 16, 0.74), 1) == 0.2
+
+
+def test_rates_beside_main_line_up_by_setting():
+    rates = pd.DataFrame(
+        {
+            "condition": ["2 units", "2 units", "noisy", "noisy"],
+            "setting": ["b", "a", "b", "a"],
+            "rate": [0.74, 0.5, 0.7, 0.4],
+        }
+    )
+    solved = [True, False, True, False] + [False, False, False, True]
+    main = pd.DataFrame({"setting": ["a"] * 4 + ["b"] * 4, "solved": solved})
+    table = stats.rates_beside_main(rates, main, "2 units")
+    assert list(table.index) == ["b", "a"] and table.index.name is None
+    assert table.loc["b", ["2 units", "noisy", "solved", "runs"]].tolist() == [
+        0.74, 0.7, 1, 4,
+    ]  # fmt: skip
+    assert table.loc["a", "chance (%)"] == round(
+        100 * stats.chance_of_count(2, 4, 0.5), 1
+    )

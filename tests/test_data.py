@@ -17,6 +17,11 @@ def test_script_reproduces_the_shipped_csvs_byte_for_byte(tmp_path):
         assert (tmp_path / name).read_bytes() == (ROOT / "data_xor" / name).read_bytes()
 
 
+def test_the_script_writes_the_files_the_package_reads():
+    # The script stays standalone, so the names live in both; they must agree.
+    assert mk.DATA_FILES == inputs.DATA_FILES
+
+
 def test_shipped_data_is_the_homeworks_xor(xor_data):
     for x_N2, y_N in (xor_data[:2], xor_data[2:]):
         assert x_N2.shape == (1000, 2) and y_N.shape == (1000,)

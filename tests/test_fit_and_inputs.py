@@ -44,13 +44,26 @@ def test_seed_lists_are_normalised():
 
 
 def test_check_parameters_returns_a_named_record(tmp_path):
+    args = dict(seeds=[0, 1], data_dir="data_xor", results_dir=tmp_path / "out")
     params = inputs.check_parameters(
-        [0, 1], "data_xor", tmp_path / "out", -1, "batched", True, 256, True,
+        **args,
+        n_jobs=-1,
+        engine="batched",
+        appendix=True,
+        appendix_seeds=256,
+        cache=True,
         homework_dir=ROOT,
-    )  # fmt: skip
+    )
     assert (tmp_path / "out").is_dir() and params.results_dir == tmp_path / "out"
     assert params.x_tr_N2.shape == (1000, 2) and params.seeds == [0, 1]
     assert params.cache_dir == tmp_path / "out" / "cache"
+    assert params.data_dir == "data_xor"
+
+
+def test_check_parameters_takes_names_only(tmp_path):
+    # Eight values in a row could land in each other's places: names are required.
+    with pytest.raises(TypeError):
+        inputs.check_parameters([0], "data_xor", tmp_path, 1, "batched", False, 1, 0)
 
 
 @pytest.mark.parametrize(
@@ -116,12 +129,18 @@ def test_files_missing_from_another_folder_say_how_to_make_them(homework_copy):
 
 def test_relative_paths_are_taken_from_the_homework_folder_given(homework_copy):
     params = inputs.check_parameters(
-        [0], "data_xor", "out", 1, "batched", False, 1, False,
+        seeds=[0],
+        data_dir="data_xor",
+        results_dir="out",
+        n_jobs=1,
+        engine="batched",
+        appendix=False,
+        appendix_seeds=1,
+        cache=False,
         homework_dir=homework_copy,
-    )  # fmt: skip
+    )
     assert params.results_dir == homework_copy / "out"
-    x, y = inputs.noisy_training_set(homework_dir=homework_copy)
-    assert x.shape == (1000, 2) and set(np.unique(y)) == {0, 1}
+    assert params.x_tr_N2.shape == (1000, 2)
 
 
 def test_unwritable_results_dir_is_named(tmp_path):
@@ -366,8 +385,9 @@ def test_xor_rule_error_counts_points_across_the_axes():
 class _FixedProba:
     """A stand-in classifier with given probabilities of y = 1 per quadrant."""
 
-    def __init__(self, p_by_quadrant):
+    def __init__(self, p_by_quadrant, loss_curve=(0.7, 0.35)):
         self.p_by_quadrant = np.asarray(p_by_quadrant)
+        self.loss_curve_ = list(loss_curve)
 
     def predict_proba(self, x_N2):
         p_N = self.p_by_quadrant[stats.quadrant_of(x_N2)]
@@ -405,13 +425,15 @@ def test_outcome_groups_put_zero_error_first_and_group_the_rest(quadrants):
     fitted = {"s": [_FixedProba(p) for p in probas]}
     rows = pd.DataFrame(
         {
-            "seed": [0, 1, 2],
-            "converged": [True, True, False],
-            "final_loss": [0.001, 0.347, 0.348],
-            "n_iter": [20, 30, 40],
-            "train_error": [0.0, 0.25, 0.5],
+            "setting": "s",
+            "seed": [2, 0, 1],  # in another order than the fits: joined by key
+            "converged": [False, True, True],
+            "final_loss": [0.348, 0.001, 0.347],
+            "n_iter": [40, 20, 30],
+            "train_error": [0.5, 0.0, 0.25],
         }
-    ).join(stats.describe_runs(fitted, x_N2, y_N))
+    ).merge(stats.describe_runs(fitted, [0, 1, 2], x_N2, y_N), on=["setting", "seed"])
+    rows = rows.sort_values("seed")
     groups = stats.outcome_groups(rows)
     assert groups["runs"].tolist() == [1, 2] and groups["zero_error"].tolist() == [
         True,
@@ -421,6 +443,28 @@ def test_outcome_groups_put_zero_error_first_and_group_the_rest(quadrants):
     assert failed["seeds"] == [1, 2] and failed["converged"] == 1
     assert failed["predicts"] == "2 quadrants fitted, p = 0.49-0.50 on the other two"
     assert (failed["min_train_error"], failed["max_train_error"]) == (0.25, 0.5)
+
+
+def test_converged_answers_for_a_plain_lbfgs_mlp(small_xor):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    x_N2, y_N = small_xor
+    plain = MLPClassifier(hidden_layer_sizes=[2], solver="lbfgs", random_state=0)
+    assert stats.converged(plain.set_params(max_iter=200, tol=1e-6).fit(x_N2, y_N))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert not stats.converged(plain.set_params(max_iter=3).fit(x_N2, y_N))
+
+
+def test_describe_runs_keys_each_run_and_says_whether_its_loss_still_fell(quadrants):
+    x_N2, y_N = quadrants
+    clf = _FixedProba([0.5, 0.5, 0.5, 0.5], loss_curve=np.linspace(0.69, 0.5, 101))
+    table = stats.describe_runs({"a": [clf], "b": [clf]}, [7], x_N2, y_N)
+    assert table[["setting", "seed"]].values.tolist() == [["a", 7], ["b", 7]]
+    assert table["still_falling"].all() and table["settled"].eq(95).all()
+    with pytest.raises(ValueError):  # one fit per seed, or the keys would be wrong
+        stats.describe_runs({"a": [clf, clf]}, [7], x_N2, y_N)
 
 
 def test_success_table_gives_wilson_intervals():

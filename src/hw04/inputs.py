@@ -2,11 +2,9 @@
 
 Every check raises :class:`HomeworkInputError` with a message that names the
 file or the parameter, what is wrong with it and how to fix it; in a notebook
-that called :func:`hw04.errors.show_briefly`, the message is all a student sees.
+the message is all a student sees.
 """
 
-import functools
-import importlib.util
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -17,6 +15,15 @@ import numpy as np
 from hw04.errors import HomeworkInputError  # noqa: F401 (also named from here)
 
 DATA_SCRIPT = Path("data_xor") / "make_xor_data.py"  # in the homework's folder
+# The four files of a data folder and their header lines, in the order
+# load_xor_data returns the arrays. The data script writes the same names; it
+# stays a standalone script, and tests/test_data.py checks that the two agree.
+DATA_FILES = {
+    "x_train.csv": "x1,x2",
+    "y_train.csv": "y",
+    "x_test.csv": "x1,x2",
+    "y_test.csv": "y",
+}
 ENGINES = ("batched", "sklearn")
 
 
@@ -28,35 +35,6 @@ def homework_folder(homework_dir=None):
     the notebook's own in a kernel that Jupyter or papermill started for it.
     """
     return Path.cwd() if homework_dir is None else Path(homework_dir).resolve()
-
-
-@functools.cache
-def _load_script(path):
-    spec = importlib.util.spec_from_file_location("make_xor_data", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def data_script(homework_dir=None):
-    """The homework's data script ``data_xor/make_xor_data.py``, loaded by path.
-
-    It stays a standalone script (no import of this package), and it names the
-    data files: :func:`data_files`.
-    """
-    script = homework_folder(homework_dir) / DATA_SCRIPT
-    if not script.is_file():
-        raise HomeworkInputError(
-            f"{script} is missing: the homework's folder must hold the data script "
-            f"(say where that folder is with homework_dir, or restore "
-            f"{DATA_SCRIPT.as_posix()} from the homework's files)."
-        )
-    return _load_script(script)
-
-
-def data_files(homework_dir=None):
-    """``{file name: header line}`` of a data folder, as the data script has them."""
-    return data_script(homework_dir).DATA_FILES
 
 
 # --------------------------------------------------------------------------- data
@@ -77,8 +55,8 @@ def load_xor_data(data_dir="data_xor", homework_dir=None):
         Folder holding x_train.csv, y_train.csv, x_test.csv and y_test.csv; a
         relative path is taken from the homework's folder.
     homework_dir : str or Path, optional
-        The homework's folder, which holds the data script that names the files
-        (see :func:`homework_folder` for None).
+        The homework's folder, from which a relative ``data_dir`` is taken (see
+        :func:`homework_folder` for None).
 
     Returns
     -------
@@ -93,7 +71,7 @@ def load_xor_data(data_dir="data_xor", homework_dir=None):
         file and the fix.
     """
     folder = resolve(data_dir, homework_dir)
-    files = data_files(homework_dir)
+    files = DATA_FILES
     _check_data_folder(data_dir, folder, files, homework_dir)
     arrays = {name: _read_csv(folder / name, header) for name, header in files.items()}
     for split in ("train", "test"):
@@ -249,6 +227,7 @@ class Parameters:
     appendix: bool
     appendix_seeds: int
     cache: object
+    data_dir: str  # as given: the folder the data came from, for the notebook to name
 
     @property
     def cache_dir(self):
@@ -257,6 +236,7 @@ class Parameters:
 
 
 def check_parameters(
+    *,
     seeds,
     data_dir,
     results_dir,
@@ -265,12 +245,12 @@ def check_parameters(
     appendix,
     appendix_seeds,
     cache,
-    *,
     homework_dir=None,
 ):
     """Check the notebook's parameters and load the data; return a :class:`Parameters`.
 
-    Every parameter is required: their defaults live in the notebook's
+    Every parameter is required and named (keyword-only), so that no value can
+    land in another's place; their defaults live in the notebook's
     ``parameters`` cell only (:func:`hw04.notebook.default_parameters` reads them).
     ``homework_dir`` is the homework's folder, from which relative paths are
     taken (see :func:`homework_folder` for None).
@@ -308,11 +288,5 @@ def check_parameters(
         appendix=appendix,
         appendix_seeds=int(appendix_seeds),
         cache=cache,
+        data_dir=str(data_dir),
     )
-
-
-def noisy_training_set(noise_sd=0.35, random_state=4, homework_dir=None):
-    """A noisier XOR training set of the usual size, from the data script."""
-    make = data_script(homework_dir).make_xor_data
-    x_tr_N2, y_tr_N, _, _ = make(noise_sd=noise_sd, random_state=random_state)
-    return x_tr_N2, y_tr_N

@@ -8,10 +8,10 @@ plots all call it.
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
+from scipy.stats import binom, binomtest
 
 from hw04 import sklearn_compat
-from hw04.wording import span
+from hw04.wording import seed_list, span
 
 # A run *solves* its training set when its training error is at most the XOR
 # rule's own error on those points (sign of x1 * x2) plus this slack. Runs stuck on
@@ -50,12 +50,26 @@ def solved(train_error, rule_error):
 def converged(clf):
     """Whether a fitted run converged by its optimizer's own rule.
 
-    L-BFGS (:class:`MLPClassifierLBFGS`): SciPy reported convergence. SGD: the
-    run stopped by sklearn's stopping rule, that is without a
-    ``ConvergenceWarning``, rather than being cut off at ``max_iter``.
+    L-BFGS: with the course's :class:`MLPClassifierLBFGS`, SciPy reported
+    convergence; a plain ``MLPClassifier(solver="lbfgs")`` keeps no status, so
+    there it means the run stopped before ``max_iter``. SGD: the run stopped by
+    sklearn's stopping rule, that is without a ``ConvergenceWarning``, rather
+    than being cut off at ``max_iter``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklearn.neural_network import MLPClassifier
+    >>> x_N2, y_N = [[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0]
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # the cut-off run warns
+    ...     short = MLPClassifier(solver="lbfgs", max_iter=2).fit(x_N2, y_N)
+    >>> converged(short)
+    False
     """
-    if clf.solver == "lbfgs":  # the course's MLPClassifierLBFGS keeps SciPy's status
-        return bool(clf.did_converge_)
+    if clf.solver == "lbfgs":
+        status = getattr(clf, "did_converge_", None)  # the course's wrapper keeps it
+        return bool(clf.n_iter_ < clf.max_iter if status is None else status)
     return bool(sklearn_compat.sgd_stopped_by_rule(clf))
 
 
@@ -73,12 +87,6 @@ def wilson_interval(k, n):
         return float("nan"), float("nan")
     interval = binomtest(int(k), int(n)).proportion_ci(method="wilson")
     return float(interval.low), float(interval.high)
-
-
-def wilson_errorbar(solved_flags):
-    """seaborn's ``errorbar=`` callable: the Wilson interval of 0/1 outcomes."""
-    flags = np.asarray(solved_flags, dtype=bool)
-    return wilson_interval(int(flags.sum()), len(flags))
 
 
 def intervals_apart(a, b):
@@ -211,18 +219,73 @@ def settle_iteration(loss_curve, within=0.01):
     return int(away[-1] + 1) if away.size else 0
 
 
-def describe_runs(fitted, x_N2, y_N):
-    """:func:`what_it_predicts` of every run, one row per run.
+def still_falling(loss_curve, last=0.1, by=0.01):
+    """Whether a run's loss fell by more than ``by`` over its last ``last`` share of
+    iterations: a run that max_iter cut off on its way down, not one that had
+    settled.
 
-    ``fitted`` maps a setting's name to its fitted runs (in the order of the runs
-    table's rows); the rows come in the same order, with a ``predicts`` column
-    that says it in words.
+    Examples
+    --------
+    >>> still_falling(np.linspace(0.69, 0.5, 101)), still_falling([0.7, 0.35, 0.35])
+    (True, False)
     """
-    table = pd.DataFrame(
-        [what_it_predicts(clf, x_N2, y_N) for clfs in fitted.values() for clf in clfs]
-    )
-    table["predicts"] = [describe(r) for r in table.to_dict("records")]
-    return table
+    curve = np.asarray(loss_curve, dtype=float)
+    back = max(1, round(last * (len(curve) - 1)))
+    return bool(len(curve) > 1 and curve[-1 - back] - curve[-1] > by)
+
+
+def plateau_loss(quadrants_fitted):
+    """The log loss of a plateau that fits ``quadrants_fitted`` of four equal XOR
+    quadrants exactly and gives the others their mean label.
+
+    With none fitted that is p = 1/2 everywhere, ln 2; with one, p = 1/3 (or 2/3)
+    on the other three, 3/4 of the entropy of 1/3; with two, p = 1/2 on the other
+    two, (ln 2) / 2. A run there has no better constant to move to.
+
+    Examples
+    --------
+    >>> [round(plateau_loss(k), 3) for k in range(5)]
+    [0.693, 0.477, 0.347, 0.0, 0.0]
+    """
+    rest = 4 - int(quadrants_fitted)
+    p = (rest // 2) / rest if rest else 0.0
+    entropy = sum(-q * np.log(q) for q in (p, 1 - p) if q > 0)
+    return float(rest / 4 * entropy)
+
+
+def describe_runs(fitted, seeds, x_N2, y_N):
+    """How every run ends, one row per run, keyed by ``setting`` and ``seed``.
+
+    Parameters
+    ----------
+    fitted : dict
+        A setting's name to its fitted runs, in the order of ``seeds``.
+    seeds : list of int
+    x_N2, y_N : array-like
+        The training set the runs were fitted on.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        ``setting``, ``seed``, the columns of :func:`what_it_predicts`,
+        ``predicts`` (in words), ``settled`` (:func:`settle_iteration`) and
+        ``still_falling`` (:func:`still_falling`).
+    """
+    rows = []
+    for name, clfs in fitted.items():
+        for seed, clf in zip(seeds, clfs, strict=True):
+            prediction = what_it_predicts(clf, x_N2, y_N)
+            rows.append(
+                {
+                    "setting": name,
+                    "seed": seed,
+                    **prediction,
+                    "predicts": describe(prediction),
+                    "settled": settle_iteration(clf.loss_curve_),
+                    "still_falling": still_falling(clf.loss_curve_),
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def outcome_groups(rows):
@@ -235,9 +298,10 @@ def outcome_groups(rows):
     Returns
     -------
     table : pandas.DataFrame
-        One row per group: ``predicts`` (in words, over the group's range),
-        ``runs``, ``seeds`` (list), ``converged``, the lowest and highest
-        ``train_error``, ``final_loss`` and ``n_iter``; largest groups first.
+        One row per group: ``zero_error``, ``quadrants_fitted``, ``predicts``
+        (in words, over the group's range), ``runs``, ``seeds`` (list),
+        ``converged``, the lowest and highest ``train_error``, ``final_loss``
+        and ``n_iter``; largest groups first.
     """
     p_key = ((rows["rest_p_low"] + rows["rest_p_high"]) / 2).round(1).fillna(-1)
     key = pd.DataFrame({
@@ -248,6 +312,7 @@ def outcome_groups(rows):
     for _, group in rows.groupby([key[c] for c in key], sort=False):
         groups.append({
             "zero_error": bool((group["train_error"] == 0).all()),
+            "quadrants_fitted": int(group["quadrants_fitted"].iloc[0]),
             "predicts": describe({
                 "quadrants_fitted": group["quadrants_fitted"].iloc[0],
                 "rest_p_low": group["rest_p_low"].min(),
@@ -268,6 +333,111 @@ def outcome_groups(rows):
     return table.sort_values(
         ["zero_error", "runs"], ascending=False, kind="stable"
     ).reset_index(drop=True)
+
+
+def summarize(rows, names):
+    """Some runs of each setting in ``names``, one row per setting: a table the
+    answers compare solvers on.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Indexed by ``names`` (no index name): ``runs``, ``seeds``, the ranges of
+        ``train error`` and ``final loss`` ('' for no run), and how many
+        ``converged`` and were ``still falling``.
+    """
+    table = {}
+    for name in names:
+        g = rows[rows["setting"] == name]
+        table[name] = {
+            "runs": len(g),
+            "seeds": ", ".join(map(str, g["seed"])),
+            "train error": span(g["train_error"].min(), g["train_error"].max())
+            if len(g)
+            else "",
+            "final loss": span(g["final_loss"].min(), g["final_loss"].max())
+            if len(g)
+            else "",
+            "converged": int(g["converged"].sum()),
+            "still falling": int(g["still_falling"].sum()),
+        }
+    return pd.DataFrame.from_dict(table, orient="index")
+
+
+# The premises of the notebook's reasoning, each a test of runs-table rows
+# (``zero_error``, ``converged``, ``quadrants_fitted``, ``rest_constant``) that
+# is True for the runs the reasoning does not describe, so that an answer can
+# name them.
+
+
+def off_plateau(runs):
+    """Failed runs that did not stop by the optimizer's rule on a plateau (one
+    constant probability on the quadrants they miss)."""
+    return ~runs["zero_error"] & ~(runs["converged"] & runs["rest_constant"])
+
+
+def stopped_while_solving(runs):
+    """Runs with zero training error that the optimizer's rule stopped, rather
+    than ``max_iter`` cutting them off on their way down."""
+    return runs["zero_error"] & runs["converged"]
+
+
+def at_start(runs):
+    """Runs that stopped by the rule where they started: no quadrant fitted, one
+    probability everywhere."""
+    start = (runs["quadrants_fitted"] == 0) & runs["rest_constant"]
+    return runs["converged"] & start
+
+
+def stopped_off_start(runs):
+    """Runs that stopped by the rule anywhere but at their start."""
+    return runs["converged"] & ~at_start(runs)
+
+
+def setting_facts(runs, settings, n_samples):
+    """What the answers quote about each setting's runs, one row per setting.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        The runs table, with the columns of :func:`describe_runs`.
+    settings : dict
+        Setting name to its estimator (for ``max_iter`` and the updates per
+        iteration).
+    n_samples : int
+        Size of the training set.
+
+    Returns
+    -------
+    facts : pandas.DataFrame
+        Indexed by setting (no index name): ``runs``, ``zero_error``, ``share``
+        (rounded to 0.01), ``zero_seeds`` (in words), ``failed``, the failed runs
+        by quadrants fitted (``failed_fitting_2`` to ``failed_fitting_0``),
+        ``iterations`` (the range), the medians of ``iterations``, ``updates``
+        and ``settled``, ``converged``, ``max_iter`` and ``at_max_iter``.
+    """
+    facts = {}
+    for name, g in runs.groupby("setting", sort=False):
+        est = settings[name]
+        zero, failed = g[g["zero_error"]], g[~g["zero_error"]]
+        fits = failed["quadrants_fitted"].value_counts()
+        updates = g["n_iter"] * updates_per_epoch(est, n_samples)
+        facts[name] = {
+            "runs": len(g),
+            "zero_error": len(zero),
+            "share": round(len(zero) / len(g), 2),
+            "zero_seeds": seed_list(zero["seed"]),
+            "failed": len(failed),
+            **{f"failed_fitting_{k}": int(fits.get(k, 0)) for k in (2, 1, 0)},
+            "iterations": span(g["n_iter"].min(), g["n_iter"].max(), "d"),
+            "median_iterations": g["n_iter"].median(),
+            "median_updates": updates.median(),
+            "median_settled": g["settled"].median(),
+            "converged": int(g["converged"].sum()),
+            "max_iter": est.max_iter,
+            "at_max_iter": int((g["n_iter"] == est.max_iter).sum()),
+        }
+    return pd.DataFrame.from_dict(facts, orient="index")
 
 
 def updates_per_epoch(estimator, n_samples):
@@ -295,11 +465,18 @@ def outcome_table(rows, unit="iterations"):
     """The runs of one setting grouped by what they end on, rounded for reading.
 
     The table that answers (b) quote: one row per :func:`outcome_groups` group,
-    zero-error runs first, with its runs and seeds and the ranges of training
-    error, final loss and iterations (the column named ``unit``).
+    zero-error runs first, with its runs and seeds, the ranges of training error
+    and final loss, the loss of the plateau it sits on (:func:`plateau_loss`, by
+    the quadrants fitted), and the range of iterations (the column named
+    ``unit``). The index, what the runs end with, has no name: a named index
+    prints a header row of its own.
     """
     groups = outcome_groups(rows)
     ends = groups["predicts"].where(~groups["zero_error"], "zero training error")
+    plateau = [
+        "" if zero else f"{plateau_loss(k):.3f}"
+        for zero, k in zip(groups["zero_error"], groups["quadrants_fitted"])
+    ]
 
     def ranges(column, fmt=".3f"):
         lows, highs = groups[f"min_{column}"], groups[f"max_{column}"]
@@ -311,10 +488,11 @@ def outcome_table(rows, unit="iterations"):
             "seeds": [", ".join(map(str, s)) for s in groups["seeds"]],
             "train error": ranges("train_error"),
             "final loss": ranges("loss"),
+            "plateau loss": plateau,
             unit: ranges("n_iter", "d"),
             "converged": groups["converged"].to_numpy(),
         },
-        index=pd.Index(ends.to_numpy(), name="ends with"),
+        index=ends.to_numpy(),
     )
 
 
@@ -353,4 +531,52 @@ def activation_gaps(rates, settings):
             apart = intervals_apart(relu, logistic)
             row[f"{label} intervals"] = "apart" if apart else "overlap"
         table[condition] = row
-    return pd.DataFrame.from_dict(table, orient="index").rename_axis("condition")
+    return pd.DataFrame.from_dict(table, orient="index")
+
+
+def chance_of_count(k, n, rate):
+    """The probability, at a success rate ``rate``, of a count of ``n`` runs as far
+    from ``n * rate`` as ``k`` on its side: ``P(X <= k)`` below it, ``P(X >= k)``
+    above, for ``X`` binomial.
+
+    Examples
+    --------
+    >>> round(chance_of_count(6, 16, 0.74), 4), chance_of_count(8, 16, 0.5) > 0.5
+    (0.0023, True)
+    """
+    if k <= n * rate:
+        return float(binom.cdf(k, n, rate))
+    return float(binom.sf(k - 1, n, rate))
+
+
+def rates_beside_main(rates, main, condition):
+    """Each setting's rate solving under every condition, beside its main runs.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        :func:`success_table` by ``["condition", "setting"]``.
+    main : pandas.DataFrame
+        The main runs, one row per run, with ``setting`` and boolean ``solved``.
+    condition : str
+        The condition the main runs were made under.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per setting: the rate under each condition (a column each), the
+        main runs ``solved`` and ``runs``, and ``chance (%)``: the
+        :func:`chance_of_count` of the main count at the rate of ``condition``,
+        in percent, rounded to 0.1.
+    """
+    table = rates.pivot(index="setting", columns="condition", values="rate")
+    table = table.loc[list(dict.fromkeys(rates["setting"]))]
+    table = table[list(dict.fromkeys(rates["condition"]))].round(2)
+    counts = main.groupby("setting")["solved"].agg(solved="sum", runs="count")
+    table = table.join(counts.astype(int))
+    chances = [
+        chance_of_count(k, n, rate)
+        for k, n, rate in zip(table["solved"], table["runs"], table[condition])
+    ]
+    table["chance (%)"] = np.round(100 * np.array(chances), 1)
+    return table.rename_axis(index=None, columns=None)

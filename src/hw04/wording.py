@@ -1,8 +1,11 @@
 """Small phrases for the f-strings of the notebook's answers.
 
 The answers themselves are written in the notebook; these only say a list of
-seeds, a number of runs or a range of values the same way everywhere.
+seeds, a count of runs, a range of values or how a run ended the same way
+everywhere, so that a count of none or of all reads as a person writes it.
 """
+
+NUMBERS = {0: "none", 1: "one", 2: "two", 3: "three", 4: "all four"}
 
 
 def seed_list(seeds):
@@ -30,6 +33,144 @@ def runs_of(k):
     return f"{k} run" if k == 1 else f"{k} runs"
 
 
+def some_runs(rows):
+    """'all 16 runs', 'no run' or '3 runs (seeds 0, 10 and 11)' of ``n`` rows, where
+    ``rows`` are some of ``n`` runs: pass ``(rows, n)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> runs = pd.DataFrame({"seed": [0, 4, 7]})
+    >>> some_runs((runs, 3)), some_runs((runs[:1], 3)), some_runs((runs[:0], 3))
+    ('all 3 runs', '1 run (seed 0)', 'no run')
+    """
+    rows, n = rows
+    if len(rows) == 0:
+        return "no run"
+    if len(rows) == n:
+        return f"all {n} runs"
+    return f"{runs_of(len(rows))} ({seed_list(rows['seed'])})"
+
+
+def stops(rows, rule, max_iter):
+    """Which runs the optimizer's rule stopped and which ``max_iter`` cut off, and
+    which of these the loss was still falling in (``still_falling``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> runs = pd.DataFrame({"seed": [0, 4, 7], "converged": [True, False, True]})
+    >>> runs["still_falling"] = [False, True, False]
+    >>> print(*stops(runs, "its rule", 400).split("; "), sep="\\n")
+    its rule stopped 2 runs (seeds 0 and 7), max_iter = 400 cut off 1 run (seed 4)
+    the loss of seed 4 was still falling
+    >>> stops(runs[runs["converged"]], "L-BFGS's rule", 200)
+    "L-BFGS's rule stopped all 2 runs before max_iter = 200"
+    """
+    by_rule, cut = rows[rows["converged"]], rows[~rows["converged"]]
+    falling = cut[cut["still_falling"]]
+    still = f"; the loss of {seed_list(falling['seed'])} was still falling"
+    still = still if len(falling) else ""
+    if cut.empty:
+        return f"{rule} stopped all {len(rows)} runs before max_iter = {max_iter}"
+    if by_rule.empty:
+        return f"max_iter = {max_iter} cut off all {len(rows)} runs{still}"
+    return (
+        f"{rule} stopped {some_runs((by_rule, len(rows)))}, max_iter = {max_iter} "
+        f"cut off {some_runs((cut, len(rows)))}{still}"
+    )
+
+
+def failed_runs(rows):
+    """The runs without zero training error, counted by the quadrants they fit; the
+    counts add up to all of them.
+
+    ``rows`` are runs-table rows with ``zero_error``, ``quadrants_fitted`` and
+    ``seed``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> runs = pd.DataFrame({"seed": [0, 1, 2, 3], "zero_error": [True] + [False] * 3,
+    ...                      "quadrants_fitted": [4, 2, 0, 2]})
+    >>> failed_runs(runs)
+    'the other 3 fail: 2 fit two quadrants (seeds 1 and 3) and 1 fits none (seed 2)'
+    >>> failed_runs(runs[:1])
+    'no run fails'
+    >>> failed_runs(runs.iloc[[0, 1, 3]])
+    'the other 2 fail, all fitting two quadrants (seeds 1 and 3)'
+    """
+    failed = rows[~rows["zero_error"]]
+    if failed.empty:
+        return "no run fails"
+    parts = []
+    for k, group in failed.groupby("quadrants_fitted", sort=True):
+        verb = "fits" if len(group) == 1 else "fit"
+        what = "none" if k == 0 else f"{NUMBERS[k]} quadrant{'s' * (k > 1)}"
+        parts.append((k, f"{len(group)} {verb} {what} ({seed_list(group['seed'])})"))
+    parts = [text for _, text in sorted(parts, reverse=True)]
+    lead = "all fail" if len(failed) == len(rows) else f"the other {len(failed)} fail"
+    if len(failed) == 1:
+        lead = "the one run fails" if len(rows) == 1 else "the other run fails"
+    if len(parts) == 1:  # one kind of failure: no count to repeat
+        only = parts[0].split(" ", 2)[2]  # '2 fit two quadrants (...)' -> 'two ...'
+        every = "all " if len(failed) > 1 else ""
+        return f"{lead}, {every}fitting {only}"
+    return f"{lead}: {', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def ending(run, unit):
+    """How one run (a runs-table row) ended, for naming it as an exception.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> run = pd.Series({"seed": 4, "predicts": "1 fitted", "converged": False,
+    ...     "train_error": 0.25, "final_loss": 0.4781, "n_iter": 400,
+    ...     "still_falling": False})
+    >>> ending(run, "epochs")
+    'seed 4 (1 fitted; error 0.250, loss 0.478), which was cut off at 400 epochs'
+    """
+    how = (
+        "which stopped by the rule after"
+        if run["converged"]
+        else "which was cut off at"
+    )
+    falling = ", its loss still falling" if run["still_falling"] else ""
+    return (
+        f"seed {run['seed']} ({run['predicts']}; error {run['train_error']:.3f}, "
+        f"loss {run['final_loss']:.3f}), {how} {run['n_iter']} {unit}{falling}"
+    )
+
+
+def exceptions(rows, unit):
+    """'The exception is seed 4 (...), which ...' naming each run of ``rows`` and
+    how it ended, or '' when ``rows`` is empty.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> exceptions(pd.DataFrame(columns=["seed"]), "epochs")
+    ''
+    """
+    if len(rows) == 0:
+        return ""
+    told = "; ".join(ending(run, unit) for _, run in rows.iterrows())
+    lead = "The exception is" if len(rows) == 1 else "The exceptions are"
+    return f"{lead} {told}."
+
+
+def as_far(k, n, rate):
+    """'6 or fewer of 16' below ``n * rate``, '12 or more of 16' above it.
+
+    Examples
+    --------
+    >>> as_far(6, 16, 0.74), as_far(12, 16, 0.5)
+    ('6 or fewer of 16', '12 or more of 16')
+    """
+    return f"{k:g} or {'fewer' if k <= n * rate else 'more'} of {n:g}"
+
+
 def span(low, high, fmt=".3f"):
     """'0.250-0.334', or one value where both read the same in ``fmt``.
 
@@ -42,15 +183,116 @@ def span(low, high, fmt=".3f"):
     return low if low == high else f"{low}-{high}"
 
 
-def small(x):
-    """A small number as a reader writes it: '1e-8', '0.0001', '0.1'.
+def compared(a, b, names, fmt="g"):
+    """'logistic 7, ReLU 4' or 'a tie, 6 and 6': two values, the larger first.
 
     Examples
     --------
-    >>> small(1e-8), small(1e-4), small(0.1)
-    ('1e-8', '0.0001', '0.1')
+    >>> compared(4, 7, ("ReLU", "logistic")), compared(6, 6, ("ReLU", "logistic"))
+    ('logistic 7 against ReLU 4', 'a tie at 6')
     """
-    if x >= 1e-4:
-        return f"{x:g}"
-    mantissa, exponent = f"{x:e}".split("e")
-    return f"{float(mantissa):g}e{int(exponent)}"
+    if a == b:
+        return f"a tie at {a:{fmt}}"
+    (high, first), (low, second) = sorted(zip((a, b), names), reverse=True)
+    return f"{first} {high:{fmt}} against {second} {low:{fmt}}"
+
+
+def of(k, n):
+    """'none', 'all 6' or '2 of 6': a count of some of ``n`` runs.
+
+    Examples
+    --------
+    >>> of(0, 6), of(6, 6), of(2, 6)
+    ('none', 'all 6', '2 of 6')
+    """
+    return "none" if k == 0 else f"all {n}" if k == n else f"{k} of {n}"
+
+
+def all_but(seeds):
+    """'every seed' or 'every seed but 3 and 15'.
+
+    Examples
+    --------
+    >>> all_but([]), all_but([3, 15]), all_but([4])
+    ('every seed', 'every seed but 3 and 15', 'every seed but 4')
+    """
+    listed = seed_list(seeds).split(" ", 1)[1]
+    return f"every seed but {listed}" if len(seeds) else "every seed"
+
+
+def stayed_at_start(start, among, unit):
+    """'Of these, 2 runs (seeds 0 and 10) stayed at their start: ...' with the range
+    of their constant probability, loss, training error and iterations; '' when
+    ``among``, the runs they are some of, is empty.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> runs = pd.DataFrame({
+    ...     "seed": [0, 10], "rest_p_low": [0.496, 0.499], "rest_p_high": [0.504, 0.5],
+    ...     "final_loss": [0.6931, 0.6931], "train_error": [0.5, 0.5],
+    ...     "n_iter": [163, 121]})
+    >>> print(stayed_at_start(runs, runs, "epochs"))
+    Of these, all 2 runs stayed at their start: p = 0.50 everywhere, loss 0.693,
+    training error 0.500, after 121-163 epochs.
+    >>> stayed_at_start(runs[:0], runs[:0], "epochs")
+    ''
+    """
+    if len(among) == 0:
+        return ""
+    lead = f"Of these, {some_runs((start, len(among)))}"
+    if len(start) == 0:
+        return f"{lead} stayed at its start."
+    p = span(start["rest_p_low"].min(), start["rest_p_high"].max(), ".2f")
+    loss = span(start["final_loss"].min(), start["final_loss"].max())
+    error = span(start["train_error"].min(), start["train_error"].max())
+    n_iter = span(start["n_iter"].min(), start["n_iter"].max(), "d")
+    return (
+        f"{lead} stayed at their start: p = {p} everywhere, loss {loss},\n"
+        f"training error {error}, after {n_iter} {unit}."
+    )
+
+
+def gaps(table):
+    """'+0.16 and +0.33 with 2 units; ...': each condition's L-BFGS and SGD gaps.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> gaps(pd.DataFrame({"L-BFGS": [0.16], "SGD": [0.0]}, index=["2 units"]))
+    '+0.16 and +0.00 with 2 units'
+    """
+    return "; ".join(
+        f"{g['L-BFGS']:+.2f} and {g['SGD']:+.2f} with {condition}"
+        for condition, g in table.iterrows()
+    )
+
+
+def moves(before, after):
+    """'a 0.38 to 0.42, b 0.54 to 0.48': two rates of each setting, by label.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> moves(pd.Series({"a": 0.38}), pd.Series({"a": 0.42}))
+    'a 0.38 to 0.42'
+    """
+    return ", ".join(f"{n} {before[n]:.2f} to {after[n]:.2f}" for n in before.index)
+
+
+def per_solver(facts, settings, column):
+    """'with L-BFGS, logistic 7 against ReLU 4; with SGD, a tie at 6': a column of
+    the facts table compared between the activations, solver by solver.
+
+    ``settings`` maps each setting's name to its estimator, which says its solver
+    and activation.
+    """
+    by = {}
+    for name, est in settings.items():
+        by.setdefault(est.solver, {})[est.activation] = facts.loc[name, column]
+    names = {"lbfgs": "L-BFGS", "sgd": "SGD"}
+    return "; ".join(
+        f"with {names[solver]}, "
+        f"{compared(pair['relu'], pair['logistic'], ('ReLU', 'logistic'))}"
+        for solver, pair in by.items()
+    )
