@@ -39,7 +39,13 @@ if not SUPPORTED[0] <= RELEASE <= SUPPORTED[1]:
         "`pip install -r requirements.txt`."
     )
 
-# Gate passed: the private names, the same on every supported release (1.3-1.9).
+# Gate passed. The private names are the same on every supported release; how the
+# log loss of a minibatch is summed is not, and the engine follows it.
+if RELEASE >= (1, 7):  # 1.7-1.9: -(sum of xlogy(y, p) + xlogy(1 - y, 1 - p)) / n
+    LOSS_SUMS_LABELS_APART = False
+else:  # 1.3-1.6: the two xlogy terms summed apart, then the two sums added
+    LOSS_SUMS_LABELS_APART = True
+
 from sklearn.neural_network._multilayer_perceptron import _pack  # noqa: E402
 from sklearn.neural_network._stochastic_optimizers import SGDOptimizer  # noqa: E402
 from sklearn.utils import check_random_state  # noqa: E402

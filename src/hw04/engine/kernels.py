@@ -244,17 +244,19 @@ def sgd_update(
 
 
 @_jit
-def epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, out_S):
+def epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, apart, out_S):
     """Each seed's epoch loss from its minibatches, as sklearn sums it.
 
     Per batch: ``-(sum of xlogy terms) / size`` with the probabilities clipped
-    to ``[eps, 1 - eps]``, plus ``(0.5 * alpha) * l2 / size``; the batch losses,
-    each times its size, are added in order and divided by the sample count.
+    to ``[eps, 1 - eps]`` (with ``apart``, the terms of each label summed apart
+    and the two sums added, as scikit-learn before 1.7 does), plus
+    ``(0.5 * alpha) * l2 / size``; the batch losses, each times its size, are
+    added in order and divided by the sample count.
     """
     S, N = prob_SN1.shape[0], prob_SN1.shape[1]
     K = sizes_K.shape[0]
     eps = np.finfo(np.float64).eps
-    terms = np.empty(N)
+    terms, others = np.empty(N), np.zeros(N)
     for s in range(S):
         start, total = 0, 0.0
         for k in range(K):
@@ -262,9 +264,16 @@ def epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, out_S):
             for i in range(size):
                 p = prob_SN1[s, start + i, 0]
                 p = min(max(p, eps), 1.0 - eps) if not math.isnan(p) else p
-                q = p if Y_SN1[s, start + i, 0] != 0.0 else 1.0 - p
-                terms[i] = math.log(q)  # xlogy(1, q); the other term is +0
-            loss = -(_pairwise_sum(terms, size) / size)
+                one = Y_SN1[s, start + i, 0] != 0.0
+                q = p if one else 1.0 - p
+                # xlogy(1, q); the other label's term is +0
+                terms[i] = math.log(q) if one or not apart else 0.0
+                if apart:
+                    others[i] = 0.0 if one else math.log(q)
+            summed = _pairwise_sum(terms, size)
+            if apart:
+                summed = summed + _pairwise_sum(others, size)
+            loss = -(summed / size)
             loss += (0.5 * alpha) * l2_SK[s, k] / size
             total = loss * size if k == 0 else total + loss * size
             start += size

@@ -534,8 +534,9 @@ class _CompiledSteps:
         """Each seed's epoch loss, summed batch by batch as sklearn does."""
         loss_S = np.empty(prob_SN1.shape[0])
         kernels.epoch_losses(
-            prob_SN1, Y_SN1, l2_SK, self.lock.sizes_K, self.hyper[0], loss_S
-        )
+            prob_SN1, Y_SN1, l2_SK, self.lock.sizes_K, self.hyper[0],
+            sklearn_compat.LOSS_SUMS_LABELS_APART, loss_S,
+        )  # fmt: skip
         return loss_S
 
 
@@ -601,23 +602,33 @@ class _NumpySteps:
             else:
                 np.add(params_SP, velocity_SP, out=params_SP)
 
-    def epoch_losses(self, prob_SN1, Y_SN1, l2_SK):
-        """Each seed's epoch loss, summed batch by batch as sklearn does."""
-        lock = self.lock
-        eps = np.finfo(prob_SN1.dtype).eps
-        p_SN1 = np.clip(prob_SN1, eps, 1 - eps)
-        # sklearn adds xlogy(y, p) + xlogy(1 - y, 1 - p); with y in {0, 1} one term
-        # is exactly +0, so the one xlogy(1, q) left (the same log) has its bits.
-        terms_SN = xlogy(1.0, np.where(Y_SN1, p_SN1, 1 - p_SN1))[:, :, 0]
-        # The batches as contiguous rows (all but maybe the last of one size), so
-        # that numpy sums each pairwise exactly as it does sklearn's single batch.
-        S, N, sizes_K = terms_SN.shape[0], lock.n_samples, lock.sizes_K
-        size = int(sizes_K[0])
+    def batch_sums(self, terms_SN):
+        """Each batch's sum of ``terms_SN``: the batches as contiguous rows (all
+        but maybe the last of one size), so that numpy sums each pairwise
+        exactly as it does sklearn's single batch."""
+        S, N = terms_SN.shape
+        size = int(self.lock.sizes_K[0])
         full = N - N % size
         sums_SK = terms_SN[:, :full].reshape(S, -1, size).sum(axis=2)
         if full < N:
             last_S1 = terms_SN[:, full:].sum(axis=1, keepdims=True)
             sums_SK = np.concatenate([sums_SK, last_S1], axis=1)
+        return sums_SK
+
+    def epoch_losses(self, prob_SN1, Y_SN1, l2_SK):
+        """Each seed's epoch loss, summed batch by batch as sklearn does."""
+        lock, sizes_K = self.lock, self.lock.sizes_K
+        eps = np.finfo(prob_SN1.dtype).eps
+        p_SN1 = np.clip(prob_SN1, eps, 1 - eps)
+        # sklearn's xlogy(y, p) and xlogy(1 - y, 1 - p): with y in {0, 1} one is
+        # exactly +0 and the other is xlogy(1, q) for q = p or 1 - p.
+        log_SN = xlogy(1.0, np.where(Y_SN1, p_SN1, 1 - p_SN1))[:, :, 0]
+        if sklearn_compat.LOSS_SUMS_LABELS_APART:
+            one_SN = Y_SN1[:, :, 0] != 0
+            sums_SK = self.batch_sums(np.where(one_SN, log_SN, 0.0))
+            sums_SK = sums_SK + self.batch_sums(np.where(one_SN, 0.0, log_SN))
+        else:
+            sums_SK = self.batch_sums(log_SN)
         loss_SK = -(sums_SK / sizes_K)
         loss_SK += (0.5 * lock.fits[0].alpha) * l2_SK / sizes_K
         return np.add.accumulate(loss_SK * sizes_K, axis=1)[:, -1] / lock.n_samples
