@@ -33,7 +33,7 @@ def test_activation_matches_numpy_and_scipy_at_the_edges():
 
 
 def test_products_in_another_order_are_refused(monkeypatch):
-    """Where a BLAS orders a product's multiply-adds otherwise, no whole epochs."""
+    """Where a BLAS orders a product's multiply-adds otherwise, it is not compiled."""
 
     def plain_products(a_SBF, W_SFH, out_SBH):
         # Products rounded, then added: not a chain of fused multiply-adds.
@@ -50,30 +50,32 @@ def test_products_in_another_order_are_refused(monkeypatch):
                 acc += z_SBH[s, b, h] * e_SB1[s, b, 0]
             out_SH1[s, h, 0] = acc
 
-    assert kernels.whole_epochs_agree([10], 2, 2)
-    for name, other in [
-        ("fused_matmul", plain_products),
-        ("output_forward", forward_chained_from_the_first),
-        ("output_backward", backward_in_sequence),
+    assert kernels.products_agree([10], 2, 2) == "hidden and output"
+    for name, other, agree in [
+        ("fused_matmul", plain_products, None),
+        ("output_forward", forward_chained_from_the_first, "hidden"),
+        ("output_backward", backward_in_sequence, "hidden"),
     ]:
         with monkeypatch.context() as patch:
             patch.setattr(kernels, name, other)
-            assert kernels.whole_epochs_agree([10], 2, 2) is False, name
-    assert kernels.whole_epochs_agree([10], 2, 2)
+            assert kernels.products_agree([10], 2, 2) == agree, name
+    assert kernels.products_agree([10], 2, 8) == "hidden"
 
 
 @pytest.mark.parametrize(
     "hidden, steps, expected",
     [
         ([2], "compiled", "whole"),
-        ([8], "compiled", "compiled"),
+        ([8], "compiled", "fused"),
+        ([4, 3], "compiled", "compiled"),
         ([2], "numpy", "numpy"),
     ],
 )
 def test_the_engine_says_which_steps_it_ran(small_xor, hidden, steps, expected):
     """On the machine that runs the tests (OpenBLAS's Haswell kernel, as the set-up
     chooses) the homework's two hidden units run whole epochs, the appendix's
-    eight compiled steps: the paths the bit-for-bit tests check."""
+    eight fused steps, two hidden layers compiled steps: the paths the
+    bit-for-bit tests check."""
     from sklearn.neural_network import MLPClassifier
 
     X, y = small_xor

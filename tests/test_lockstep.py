@@ -68,7 +68,8 @@ def test_homework_settings_bit_for_bit_on_the_shipped_data(xor_data, activation,
     [
         {"hidden_layer_sizes": [5]},
         {"hidden_layer_sizes": [8], "activation": "logistic"},  # the appendix's
-        {"hidden_layer_sizes": [4, 3], "activation": "tanh"},
+        {"hidden_layer_sizes": [4, 3], "activation": "tanh"},  # numpy steps
+        {"hidden_layer_sizes": [3, 2], "activation": "logistic"},  # compiled steps
         {"learning_rate": "constant"},
         {"learning_rate": "invscaling", "learning_rate_init": 0.5},
         {"momentum": 0.9},

@@ -324,14 +324,17 @@ class _Lockstep:
         self.no_improvement = [0] * S
         self.warned = [False] * S
         self.steps = self.choose_steps(steps)
-        self.runner = (_NumpySteps if self.steps == "numpy" else _CompiledSteps)(self)
+        self.runner = _Steps(self)
 
     def choose_steps(self, allowed):
-        """``'whole'``, ``'compiled'`` or ``'numpy'``: the fastest ``allowed`` allows.
+        """The fastest path ``allowed`` allows: ``'whole'``, ``'fused'``,
+        ``'compiled'`` or ``'numpy'``.
 
         Compiled steps need numba and an activation whose function the C library
-        rounds as numpy and scipy do; whole epochs need one hidden layer, one
-        output, and this machine's BLAS ordering their products as the kernels do.
+        rounds as numpy and scipy do. With one hidden layer and one output, the
+        hidden layer's products are compiled too (``'fused'``), and with the
+        output unit's a whole epoch runs in one call (``'whole'``), where this
+        machine's BLAS orders them as the kernels do.
         """
         ref = self.fits[0]
         if (
@@ -341,11 +344,10 @@ class _Lockstep:
         ):
             return "numpy"
         (n_in, n_hidden), *rest = self.shapes
-        if [s[1] for s in rest] == [1] and kernels.whole_epochs_agree(
-            self.sizes_K, n_in, n_hidden
-        ):
-            return "whole"
-        return "compiled"
+        if [s[1] for s in rest] != [1]:
+            return "compiled"
+        agree = kernels.products_agree(self.sizes_K, n_in, n_hidden)
+        return {"hidden": "fused", "hidden and output": "whole"}.get(agree, "compiled")
 
     def views(self, flat_SP):
         """Per-layer coef views ``(S, fan_in, fan_out)`` and intercept views."""
@@ -443,24 +445,10 @@ class _Lockstep:
         self.lr_S = self.lr_S[keep]
 
 
-def _batch_buffers(shapes, sizes_K, S):
-    """Per batch size: hidden activations, their transposes, and the deltas."""
-    widths = [s[1] for s in shapes]
-    buffers = {}
-    for n_b in np.unique(sizes_K):
-        zs = [np.empty((S, n_b, w)) for w in widths[:-1]]
-        ds = [np.empty((S, n_b, w)) for w in widths]
-        buffers[int(n_b)] = zs, [z.transpose(0, 2, 1) for z in zs], ds
-    return buffers
-
-
 def _history_views(hist, S, coef_bounds):
-    """Per layer, the ``(S, K, fan_in * fan_out)`` block of the weight history.
-
-    Each batch's weights before its update go there (for the L2 term of its
-    loss); one C-contiguous block per layer gives numpy's dot products without a
-    copy.
-    """
+    """Per layer, the ``(S, K, fan_in * fan_out)`` block of the weight history:
+    each batch's weights before its update (for the L2 term of its loss), one
+    C-contiguous block per layer, so that numpy's dot products need no copy."""
     K = hist.size // (S * int(coef_bounds[-1]))
     return [
         hist[S * K * a : S * K * b].reshape(S, K, b - a)
@@ -478,160 +466,169 @@ def _squared_norms(history):
     return l2_SK
 
 
-class _CompiledSteps:
-    """An epoch's minibatches and losses in the compiled steps of :mod:`.kernels`."""
+# The numpy path's steps between two products, with the compiled kernels' arguments.
+# Each operand has sklearn's own strides (C-contiguous, or the transpose of a
+# C-contiguous block), so each sum runs along a contiguous row as sklearn's does.
+
+
+def _column_sums(d_SBW, out_S1W):
+    np.add.reduce(d_SBW, axis=1, keepdims=True, out=out_S1W)
+
+
+def _output_error(p_SBW, b_S1W, y_SBW, delta_SBW, grad_b_S1W):
+    expit(np.add(p_SBW, b_S1W, out=p_SBW), out=p_SBW)
+    np.subtract(p_SBW, y_SBW, out=delta_SBW)
+    _column_sums(delta_SBW, grad_b_S1W)
+
+
+def _sgd_update(
+    params_SP, grad_SP, velocity_SP, lr_S, hist, bounds, k, alpha, n_b, momentum,
+    nesterov,
+):  # fmt: skip
+    for hist_SKC, (a, b) in zip(
+        _history_views(hist, len(params_SP), bounds), pairwise(bounds)
+    ):
+        hist_SKC[:, k] = params_SP[:, a:b]
+    n_coef = bounds[-1]
+    grad_SP[:, :n_coef] += alpha * params_SP[:, :n_coef]
+    grad_SP /= n_b
+    # sklearn: velocity = momentum * velocity - lr * grad, and with Nesterov the
+    # update is the same formula on the new velocity.
+    step_SP = lr_S[:, None] * grad_SP
+    np.subtract(momentum * velocity_SP, step_SP, out=velocity_SP)
+    params_SP += momentum * velocity_SP - step_SP if nesterov else velocity_SP
+
+
+def _batch_sums(terms_SN, sizes_K):
+    """Each batch's sum of ``terms_SN``, the batches as contiguous rows (all but
+    maybe the last of one size), so that numpy sums each pairwise as it does
+    sklearn's single batch."""
+    S, N = terms_SN.shape
+    full = N - N % int(sizes_K[0])
+    sums_SK = terms_SN[:, :full].reshape(S, -1, int(sizes_K[0])).sum(axis=2)
+    if full < N:
+        last_S1 = terms_SN[:, full:].sum(axis=1, keepdims=True)
+        sums_SK = np.concatenate([sums_SK, last_S1], axis=1)
+    return sums_SK
+
+
+def _epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, apart, out_S):
+    eps = np.finfo(prob_SN1.dtype).eps
+    p_SN1 = np.clip(prob_SN1, eps, 1 - eps)
+    # sklearn's xlogy(y, p) and xlogy(1 - y, 1 - p): with y in {0, 1} one is
+    # exactly +0 and the other is xlogy(1, q) for q = p or 1 - p.
+    log_SN = xlogy(1.0, np.where(Y_SN1, p_SN1, 1 - p_SN1))[:, :, 0]
+    if apart:
+        one_SN = Y_SN1[:, :, 0] != 0
+        sums_SK = _batch_sums(np.where(one_SN, log_SN, 0.0), sizes_K)
+        sums_SK = sums_SK + _batch_sums(np.where(one_SN, 0.0, log_SN), sizes_K)
+    else:
+        sums_SK = _batch_sums(log_SN, sizes_K)
+    loss_SK = -(sums_SK / sizes_K) + (0.5 * alpha) * l2_SK / sizes_K
+    total_S = np.add.accumulate(loss_SK * sizes_K, axis=1)[:, -1]
+    np.divide(total_S, prob_SN1.shape[1], out=out_S)
+
+
+class _Steps:
+    """An epoch's minibatches and losses, by numpy calls (the reference path) or
+    by the compiled steps of :mod:`.kernels` between the same ``np.matmul``
+    products, or by :func:`.kernels.whole_epoch`."""
 
     def __init__(self, lock):
         self.lock = lock
         ref = lock.fits[0]
-        self.code = kernels.ACTIVATION_CODES[ref.activation]
-        self.hyper = (float(ref.alpha), float(ref.momentum), ref.nesterovs_momentum)
+        self.alpha, self.momentum = float(ref.alpha), float(ref.momentum)
+        self.nesterov = bool(ref.nesterovs_momentum)
+        if lock.steps == "numpy":
+            act, deriv = _HIDDEN[ref.activation], _DERIVATIVE[ref.activation]
+            self.bias_activation = lambda z, b: act(np.add(z, b, out=z))
+
+            def derivative_sums(z, d, grad_b):
+                deriv(z, d)
+                _column_sums(d, grad_b)
+
+            self.derivative_sums = derivative_sums
+            self.output_error, self.sgd_update = _output_error, _sgd_update
+            self.losses = _epoch_losses
+            return
+        self.code = code = kernels.ACTIVATION_CODES[ref.activation]
+        self.bias_activation = lambda z, b: kernels.bias_activation(z, b, code)
+        self.derivative_sums = lambda z, d, g: kernels.derivative_sums(z, d, g, code)
+        self.output_error, self.sgd_update = kernels.output_error, kernels.sgd_update
+        self.losses = kernels.epoch_losses
 
     def minibatches(self, X_SNF, Y_SN1, prob_SN1, hist):
-        lock, code = self.lock, self.code
-        alpha, momentum, nesterov = self.hyper
-        grad_SP = np.empty_like(lock.params_SP)
+        lock = self.lock
+        params_SP, grad_SP = lock.params_SP, np.empty_like(lock.params_SP)
         if lock.steps == "whole":
-            (W, w), (b, c) = lock.views(lock.params_SP)
-            (gW, gw), (gb, gc) = lock.views(grad_SP)
-            S, n_b, H = len(lock.active), int(lock.sizes_K.max()), lock.shapes[0][1]
-            kernels.whole_epoch(
-                X_SNF, Y_SN1, prob_SN1, W, b, w, c, gW, gb, gw, gc, lock.params_SP,
-                grad_SP, lock.velocity_SP, lock.lr_S, hist, lock.coef_bounds,
-                lock.starts, np.empty((S, n_b, H)), np.empty((S, n_b, H)),
-                np.empty((S, n_b, 1)), code, alpha, momentum, nesterov,
-            )  # fmt: skip
-            return
-        coefs, inters = lock.views(lock.params_SP)
+            return self.whole_epoch(X_SNF, Y_SN1, prob_SN1, hist, grad_SP)
+        coefs, inters = lock.views(params_SP)
         coefs_T = [c.transpose(0, 2, 1) for c in coefs]
         gcoefs, ginters = lock.views(grad_SP)
-        L = len(lock.shapes)
+        L, S = len(lock.shapes), len(lock.active)
+        fused, code = lock.steps == "fused", getattr(self, "code", None)
         X_T_SFN = X_SNF.transpose(0, 2, 1)
-        buffers = _batch_buffers(lock.shapes, lock.sizes_K, len(lock.active))
+        widths = [s[1] for s in lock.shapes]
+        buffers = {  # per batch size: hidden activations and deltas
+            int(n): (
+                [np.empty((S, n, w)) for w in widths[:-1]],
+                [np.empty((S, n, w)) for w in widths],
+            )
+            for n in np.unique(lock.sizes_K)
+        }
         for k, sl in enumerate(lock.batches):
             n_b = sl.stop - sl.start
-            zs, zs_T, ds = buffers[n_b]
+            zs, ds = buffers[n_b]
             acts = [X_SNF[:, sl], *zs, prob_SN1[:, sl]]
-            acts_T = [X_T_SFN[:, :, sl], *zs_T]
+            acts_T = [X_T_SFN[:, :, sl], *(z.transpose(0, 2, 1) for z in zs)]
             for i in range(L - 1):
-                np.matmul(acts[i], coefs[i], out=acts[i + 1])
-                kernels.bias_activation(acts[i + 1], inters[i], code)
+                if fused:  # one hidden layer, its two products compiled
+                    kernels.hidden_forward(acts[0], coefs[0], inters[0], zs[0], code)
+                    break
+                self.bias_activation(
+                    np.matmul(acts[i], coefs[i], out=acts[i + 1]), inters[i]
+                )
             np.matmul(acts[L - 1], coefs[L - 1], out=acts[L])
-            kernels.output_error(
+            self.output_error(
                 acts[L], inters[L - 1], Y_SN1[:, sl], ds[L - 1], ginters[L - 1]
             )
             for i in range(L - 1, -1, -1):
                 np.matmul(acts_T[i], ds[i], out=gcoefs[i])
+                if fused:
+                    kernels.hidden_backward(
+                        acts[0], zs[0], ds[1], coefs[1], ds[0], gcoefs[0],
+                        ginters[0], code,
+                    )  # fmt: skip
+                    break
                 if i > 0:
                     np.matmul(ds[i], coefs_T[i], out=ds[i - 1])
-                    kernels.derivative_sums(acts[i], ds[i - 1], ginters[i - 1], code)
-            kernels.sgd_update(
-                lock.params_SP, grad_SP, lock.velocity_SP, lock.lr_S, hist,
-                lock.coef_bounds, k, alpha, n_b, momentum, nesterov,
+                    self.derivative_sums(acts[i], ds[i - 1], ginters[i - 1])
+            self.sgd_update(
+                params_SP, grad_SP, lock.velocity_SP, lock.lr_S, hist,
+                lock.coef_bounds, k, self.alpha, n_b, self.momentum, self.nesterov,
             )  # fmt: skip
+
+    def whole_epoch(self, X_SNF, Y_SN1, prob_SN1, hist, grad_SP):
+        lock = self.lock
+        (W, w), (b, c) = lock.views(lock.params_SP)
+        (gW, gw), (gb, gc) = lock.views(grad_SP)
+        S, n_b, H = len(lock.active), int(lock.sizes_K.max()), lock.shapes[0][1]
+        kernels.whole_epoch(
+            X_SNF, Y_SN1, prob_SN1, W, b, w, c, gW, gb, gw, gc, lock.params_SP,
+            grad_SP, lock.velocity_SP, lock.lr_S, hist, lock.coef_bounds,
+            lock.starts, np.empty((S, n_b, H)), np.empty((S, n_b, H)),
+            np.empty((S, n_b, 1)), self.code, self.alpha, self.momentum,
+            self.nesterov,
+        )  # fmt: skip
 
     def epoch_losses(self, prob_SN1, Y_SN1, l2_SK):
         """Each seed's epoch loss, summed batch by batch as sklearn does."""
         loss_S = np.empty(prob_SN1.shape[0])
-        kernels.epoch_losses(
-            prob_SN1, Y_SN1, l2_SK, self.lock.sizes_K, self.hyper[0],
+        self.losses(
+            prob_SN1, Y_SN1, l2_SK, self.lock.sizes_K, self.alpha,
             sklearn_compat.LOSS_SUMS_LABELS_APART, loss_S,
         )  # fmt: skip
         return loss_S
-
-
-class _NumpySteps:
-    """An epoch's minibatches and losses in numpy calls over all seeds: the
-    reference path, and the one without numba."""
-
-    def __init__(self, lock):
-        self.lock = lock
-
-    def minibatches(self, X_SNF, Y_SN1, prob_SN1, hist):
-        lock = self.lock
-        ref = lock.fits[0]
-        params_SP, velocity_SP = lock.params_SP, lock.velocity_SP
-        coefs, inters = lock.views(params_SP)
-        coefs_T = [c.transpose(0, 2, 1) for c in coefs]
-        grad_SP = np.empty_like(params_SP)
-        gcoefs, ginters = lock.views(grad_SP)
-        tmp1_SP, tmp2_SP = np.empty_like(params_SP), np.empty_like(params_SP)
-        n_coef = lock.n_coef
-        hist_SKCs = _history_views(hist, len(lock.active), lock.coef_bounds)
-        coefs_SC = [params_SP[:, a:b] for a, b in pairwise(lock.coef_bounds)]
-        act, deriv = _HIDDEN[ref.activation], _DERIVATIVE[ref.activation]
-        lr_S11 = lock.lr_S[:, None]
-        L = len(lock.shapes)
-        # Every operand is a block with sklearn's own strides (C-contiguous, or the
-        # transpose of a C-contiguous block), so each matmul block runs the same
-        # BLAS call as sklearn's `a @ b` and each sum runs along a contiguous row.
-        X_T_SFN = X_SNF.transpose(0, 2, 1)
-        buffers = _batch_buffers(lock.shapes, lock.sizes_K, len(lock.active))
-        for k, sl in enumerate(lock.batches):
-            n_b = sl.stop - sl.start
-            zs, zs_T, ds = buffers[n_b]
-            # The L2 term of this batch's loss uses the weights before its update.
-            for hist_SKC, coef_SC in zip(hist_SKCs, coefs_SC):
-                hist_SKC[:, k] = coef_SC
-            acts = [X_SNF[:, sl], *zs, prob_SN1[:, sl]]
-            acts_T = [X_T_SFN[:, :, sl], *zs_T]
-            for i in range(L):
-                np.matmul(acts[i], coefs[i], out=acts[i + 1])
-                np.add(acts[i + 1], inters[i], out=acts[i + 1])
-                if i < L - 1:
-                    act(acts[i + 1])
-            expit(acts[L], out=acts[L])
-            np.subtract(acts[L], Y_SN1[:, sl], out=ds[L - 1])
-            for i in range(L - 1, -1, -1):
-                np.matmul(acts_T[i], ds[i], out=gcoefs[i])
-                np.add.reduce(ds[i], axis=1, keepdims=True, out=ginters[i])
-                if i > 0:
-                    np.matmul(ds[i], coefs_T[i], out=ds[i - 1])
-                    deriv(acts[i], ds[i - 1])
-            grad_SP[:, :n_coef] += ref.alpha * params_SP[:, :n_coef]
-            np.divide(grad_SP, n_b, out=grad_SP)
-            # sklearn: velocity = momentum * velocity - lr * grad, and with
-            # Nesterov the update is the same formula on the new velocity.
-            np.multiply(ref.momentum, velocity_SP, out=tmp1_SP)
-            np.multiply(lr_S11, grad_SP, out=tmp2_SP)
-            np.subtract(tmp1_SP, tmp2_SP, out=velocity_SP)
-            if ref.nesterovs_momentum:
-                np.multiply(ref.momentum, velocity_SP, out=tmp1_SP)
-                np.subtract(tmp1_SP, tmp2_SP, out=tmp1_SP)
-                np.add(params_SP, tmp1_SP, out=params_SP)
-            else:
-                np.add(params_SP, velocity_SP, out=params_SP)
-
-    def batch_sums(self, terms_SN):
-        """Each batch's sum of ``terms_SN``: the batches as contiguous rows (all
-        but maybe the last of one size), so that numpy sums each pairwise
-        exactly as it does sklearn's single batch."""
-        S, N = terms_SN.shape
-        size = int(self.lock.sizes_K[0])
-        full = N - N % size
-        sums_SK = terms_SN[:, :full].reshape(S, -1, size).sum(axis=2)
-        if full < N:
-            last_S1 = terms_SN[:, full:].sum(axis=1, keepdims=True)
-            sums_SK = np.concatenate([sums_SK, last_S1], axis=1)
-        return sums_SK
-
-    def epoch_losses(self, prob_SN1, Y_SN1, l2_SK):
-        """Each seed's epoch loss, summed batch by batch as sklearn does."""
-        lock, sizes_K = self.lock, self.lock.sizes_K
-        eps = np.finfo(prob_SN1.dtype).eps
-        p_SN1 = np.clip(prob_SN1, eps, 1 - eps)
-        # sklearn's xlogy(y, p) and xlogy(1 - y, 1 - p): with y in {0, 1} one is
-        # exactly +0 and the other is xlogy(1, q) for q = p or 1 - p.
-        log_SN = xlogy(1.0, np.where(Y_SN1, p_SN1, 1 - p_SN1))[:, :, 0]
-        if sklearn_compat.LOSS_SUMS_LABELS_APART:
-            one_SN = Y_SN1[:, :, 0] != 0
-            sums_SK = self.batch_sums(np.where(one_SN, log_SN, 0.0))
-            sums_SK = sums_SK + self.batch_sums(np.where(one_SN, 0.0, log_SN))
-        else:
-            sums_SK = self.batch_sums(log_SN)
-        loss_SK = -(sums_SK / sizes_K)
-        loss_SK += (0.5 * lock.fits[0].alpha) * l2_SK / sizes_K
-        return np.add.accumulate(loss_SK * sizes_K, axis=1)[:, -1] / lock.n_samples
 
 
 def _same_bits(a, b):
