@@ -478,9 +478,9 @@ def test_an_unreadable_cache_entry_is_trained_again_with_one_line(
     assert third.n_from_cache == 2 and trainings.count == before
 
 
-def test_progress_bar_only_leaves_no_summary_line(small_xor, capsys):
+def test_no_summary_leaves_no_line(small_xor, capsys):
     est = settings()["sgd-relu"].set_params(max_iter=3)
-    fit(est, *small_xor, [0], n_jobs=1, progress="bar")
+    fit(est, *small_xor, [0], n_jobs=1, progress=True, summary=False)
     assert capsys.readouterr().out == ""
     fit(est, *small_xor, [0], n_jobs=1, progress=True)
     assert "sgd-relu: 1 runs in" in capsys.readouterr().out

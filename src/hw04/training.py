@@ -125,8 +125,7 @@ def fit_seeds(
     label : str, optional
         Name of the setting in the progress bar and its summary line.
     progress : bool, default=True
-        Show a progress bar while training (False: show nothing at all). The
-        former value ``'bar'`` stands for ``summary=False``.
+        Show a progress bar while training (False: show nothing at all).
     summary : bool, default=True
         Leave one summary line when done; False leaves nothing (for a loop that
         prints its own) but the line that says an unreadable cache entry was
@@ -145,36 +144,20 @@ def fit_seeds(
     )  # fmt: skip
 
 
-def fit_seeds_table(
-    estimator,
-    X,
-    y,
-    seeds,
-    *,
-    engine="batched",
-    n_jobs=-1,
-    memory=None,
-    check=True,
-    label=None,
-    progress=True,
-    summary=True,
-    output=None,
-):
+def fit_seeds_table(estimator, X, y, seeds, **options):
     """:func:`fit_seeds`, keeping of each run only its row of :data:`TABLE_COLUMNS`.
 
     The runs are the same, trained the same way (the exactness check included);
     each worker reads its runs' numbers and drops the estimators, and the cache
     keeps that table alone, so that reading it back takes a table's time, not
-    that of unpickling every estimator. The arguments are :func:`fit_seeds`'s.
+    that of unpickling every estimator. The keyword ``options`` are
+    :func:`fit_seeds`'s.
 
     Returns
     -------
     fits : SeedTable
     """
-    return _fit_and_keep(
-        estimator, X, y, seeds, "table", engine, n_jobs, memory, check, label,
-        progress, summary, output,
-    )  # fmt: skip
+    return _fit_and_keep(estimator, X, y, seeds, "table", **options)
 
 
 # What fit_seeds_table keeps of a run (train_error: on the X, y it was fitted on).
@@ -243,8 +226,8 @@ def error_rate(clf, X, y):
 
 
 def _fit_and_keep(
-    estimator, X, y, seeds, keep, engine, n_jobs, memory, check, label, progress,
-    summary, output,
+    estimator, X, y, seeds, keep, engine="batched", n_jobs=-1, memory=None,
+    check=True, label=None, progress=True, summary=True, output=None,
 ):  # fmt: skip
     """:func:`fit_seeds` and :func:`fit_seeds_table`; ``keep`` says which."""
     seeds = [int(s) for s in seeds]
@@ -257,8 +240,6 @@ def _fit_and_keep(
     key = {"environment": cache.environment_key(estimator)}
     packed, unreadable = cache.read(memory, _train, args, key, ignore=_NOT_IN_KEY)
     trained = packed is None
-    if progress == "bar":  # the former spelling of summary=False
-        progress, summary = True, False
     bar = ProgressLine(
         label, len(seeds), show=bool(progress), bar=trained, output=output
     )
