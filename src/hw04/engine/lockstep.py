@@ -3,26 +3,20 @@
 sklearn's ``MLPClassifier(solver='sgd')`` spends almost all of a small fit in
 per-minibatch Python overhead. This module runs the fits of many seeds in lockstep
 on stacked arrays of shape ``(n_seeds, ...)`` and hands back ordinary fitted
-``MLPClassifier`` objects. Exactness rests on doing, per seed, sklearn's very
-floating-point operations in its order:
+``MLPClassifier`` objects, doing per seed sklearn's very floating-point operations
+in its order: its own ``_initialize`` and ``RandomState`` draws, every product a
+stacked ``np.matmul`` over blocks with sklearn's strides (the same BLAS call per
+block as its ``a @ b``), reductions along the same contiguous axis, each
+minibatch's loss from the weights before its update, and its learning-rate
+schedule and stopping rule per seed.
 
-* the initial weights come from sklearn's own ``_initialize``, and each epoch's
-  shuffle draws from the same ``RandomState``;
-* every product is a stacked ``np.matmul`` over blocks with sklearn's strides, the
-  same BLAS call per block as sklearn's ``a @ b`` (or, where :mod:`.kernels` has
-  found the same bits on this machine, a compiled chain of multiply-adds);
-  reductions run along the same contiguous axis, so numpy sums in the same order;
-* each minibatch's loss uses the weights before its update, and the learning-rate
-  schedule and stopping rule are replayed per seed.
-
-Two paths give these bits: numpy calls (the reference, and the path without
-numba) and compiled steps (:mod:`.kernels`), which run a whole epoch in one call
-where the network has one hidden layer whose products agree here. The result still
-depends on the BLAS build and the C library, so :func:`hw04.training.fit_seeds`
-compares a run with sklearn's own ``fit`` on every setting it trains.
-
-Options the engine does not cover make :func:`fit_sgd_lockstep` fall back to
-sklearn's own ``fit`` with an :class:`EngineFallbackWarning` that says why.
+The steps between the products run as numpy calls (the reference path, and the one
+without numba) or compiled (:mod:`.kernels`), which with one hidden layer also
+computes its products, and with two hidden units whole epochs, where they agree
+with ``np.matmul`` on this machine. The result still rests on the BLAS build and
+the C library, so :func:`hw04.training.fit_seeds` checks every setting it trains
+against sklearn's own ``fit``. What the engine does not cover falls back to that
+``fit``, with an :class:`EngineFallbackWarning` that says why.
 """
 
 import importlib.util
@@ -57,8 +51,7 @@ def _lazy_module(name):
 # The compiled kernels load numba, which a run read back from the cache never needs.
 kernels = _lazy_module("hw04.engine.kernels")
 
-# How an epoch may run: "compiled" (the fastest this machine allows: a whole epoch
-# in one compiled call, or compiled steps between np.matmul products) or "numpy".
+# The paths an epoch may take: "compiled" (the fastest this machine allows) or "numpy".
 STEPS = ("compiled", "numpy")
 
 
