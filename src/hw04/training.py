@@ -390,8 +390,8 @@ def _fit_chunk(estimator, X, y, seeds, engine, check=False, keep="estimators"):
     chunk's first seed.
     """
     start = time.perf_counter()
-    # One BLAS thread: these products are far too small to gain from more, and
-    # OpenBLAS's threads made an L-BFGS fit 5-10 times slower here (same bits).
+    # One BLAS thread: these products are far too small to gain from more, and on
+    # a busy machine OpenBLAS's threads made an L-BFGS fit 5-10x slower (same bits).
     with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         if engine == "batched":
