@@ -256,23 +256,11 @@ _HIDDEN = {
 }
 
 
-def _relu_derivative(Z, delta):
-    np.copyto(delta, 0.0, where=Z == 0)
-
-
-def _logistic_derivative(Z, delta):
-    delta *= Z
-    delta *= 1 - Z
-
-
-def _tanh_derivative(Z, delta):
-    delta *= 1 - Z**2
-
-
+# sklearn's in-place derivatives, from the activation's output Z.
 _DERIVATIVE = {
-    "relu": _relu_derivative,
-    "logistic": _logistic_derivative,
-    "tanh": _tanh_derivative,
+    "relu": lambda Z, delta: np.copyto(delta, 0.0, where=Z == 0),
+    "logistic": lambda Z, delta: np.multiply(delta * Z, 1 - Z, out=delta),
+    "tanh": lambda Z, delta: np.multiply(delta, 1 - Z**2, out=delta),
     "identity": lambda Z, delta: None,
 }
 
