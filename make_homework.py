@@ -57,7 +57,7 @@ def _venv_python(folder=VENV):
     return folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
-def _fill_venv(folder, requirements, with_project=False):
+def fill_environment(folder, requirements, with_project=False):
     """Make the virtual environment ``folder`` if needed and pip-install the pins;
     ``with_project`` also installs ``hw04`` (editable, without dependencies)."""
     python = _venv_python(folder)
@@ -110,7 +110,7 @@ def ensure_environment(command):
             f"{VENV.name} (first run only, a minute or two) ...",
             flush=True,
         )
-        _fill_venv(VENV, DEV_REQUIREMENTS if dev else REQUIREMENTS, True)
+        fill_environment(VENV, DEV_REQUIREMENTS if dev else REQUIREMENTS, True)
         _install_step(python)
         stamp_file.write_text(" ".join([*stamps, _stamp(dev)]))
         if command == "setup":
@@ -129,7 +129,7 @@ def oldest_environment():
     stamp = folder / "hw04-requirements.txt"
     wanted = hashlib.sha256(OLDEST_REQUIREMENTS.read_bytes()).hexdigest()
     if not (stamp.exists() and stamp.read_text() == wanted):
-        _fill_venv(folder, OLDEST_REQUIREMENTS, with_project=True)
+        fill_environment(folder, OLDEST_REQUIREMENTS, with_project=True)
         stamp.write_text(wanted)
     return _venv_python(folder)
 

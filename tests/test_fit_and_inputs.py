@@ -182,34 +182,56 @@ def test_fit_seeds_is_the_list_comprehension_for_any_engine_and_n_jobs(small_xor
 
 def test_the_check_finds_the_engine_exact(small_xor):
     X, y = small_xor
-    fits = fit(settings()["sgd-relu"], X, y, [0, 1], n_jobs=1)
+    fits = fit(settings()["sgd-relu"], X, y, [4, 1], n_jobs=2)
     assert fits.check.identical and fits.check.differs == ""
-    assert fits.check.n_iter == min(c.n_iter_ for c in fits.estimators)
+    assert (fits.check.seed, fits.check.epochs) == (4, training.CHECK_EPOCHS)
 
 
-def test_a_mismatch_is_reported_and_the_setting_rerun_with_sklearn(
-    small_xor, monkeypatch, capsys
+def _nudged(real):
+    """``real``, a step of the engine, with one rounding of its last weight
+    turned the other way (one ulp up) each time it runs."""
+
+    def step(*args, **kwargs):
+        out = real(*args, **kwargs)
+        params_SP = next(a for a in args if getattr(a, "ndim", 0) == 2)
+        params_SP[:, -1] = np.nextafter(params_SP[:, -1], np.inf)
+        return out
+
+    return step
+
+
+@pytest.mark.parametrize("path", ["whole", "numpy"])
+def test_a_kernel_rounding_otherwise_is_caught_and_the_setting_rerun_with_sklearn(
+    small_xor, monkeypatch, capsys, path
 ):
     X, y = small_xor
-    real = lockstep.fit_sgd_lockstep_with_steps
-
-    def off_by_one_ulp(estimator, X, y, seeds):
-        fits, warned, steps = real(estimator, X, y, seeds)
-        for clf in fits:
-            clf.coefs_[0][0, 0] = np.nextafter(clf.coefs_[0][0, 0], np.inf)
-        return fits, warned, steps
-
-    monkeypatch.setattr(lockstep, "fit_sgd_lockstep_with_steps", off_by_one_ulp)
-    est = settings()["sgd-relu"]
+    est = settings()["sgd-relu"].set_params(batch_size=10)
+    if path == "whole":  # the compiled epoch, as the homework's settings run it
+        monkeypatch.setattr(
+            lockstep.kernels, "whole_epoch", _nudged(lockstep.kernels.whole_epoch)
+        )
+    else:  # the numpy path, one activation's rounding changed
+        monkeypatch.setattr(lockstep.kernels, "AVAILABLE", False)
+        relu = lockstep._HIDDEN["relu"]
+        monkeypatch.setitem(lockstep._HIDDEN, "relu", _nudged_relu(relu))
     fits = fit(est, X, y, [0, 1], n_jobs=1)
     out = capsys.readouterr().out
     assert out.count("\n") == 1
-    assert "batched engine differs from sklearn for seed" in out
+    assert "batched engine differs from sklearn for seed 0" in out
     assert "training every seed again with sklearn's own fit" in out
-    assert not fits.check.identical and fits.check.differs == "coefs_"
-    assert fits.engine == "sklearn"
+    assert not fits.check.identical and fits.check.differs
+    assert fits.check.steps == path and fits.engine == "sklearn"
     reference = fit(est, X, y, [0, 1], engine="sklearn", n_jobs=1)
     assert bits(fits.estimators) == bits(reference.estimators)
+
+
+def _nudged_relu(relu):
+    def nudged(Z):
+        relu(Z)
+        Z[:, 0, 0] = np.nextafter(Z[:, 0, 0], np.inf)
+        return Z
+
+    return nudged
 
 
 def test_an_unverified_sklearn_release_is_declined_before_training(
@@ -500,9 +522,9 @@ def test_an_unreadable_cache_entry_is_trained_again_with_one_line(
     assert third.n_from_cache == 2 and trainings.count == before
 
 
-def test_progress_bar_only_leaves_no_summary_line(small_xor, capsys):
+def test_no_summary_leaves_no_line(small_xor, capsys):
     est = settings()["sgd-relu"].set_params(max_iter=3)
-    fit(est, *small_xor, [0], n_jobs=1, progress="bar")
+    fit(est, *small_xor, [0], n_jobs=1, progress=True, summary=False)
     assert capsys.readouterr().out == ""
     fit(est, *small_xor, [0], n_jobs=1, progress=True)
     assert "sgd-relu: 1 runs in" in capsys.readouterr().out

@@ -1,12 +1,12 @@
-"""Supported scikit-learn releases: the gate, the engine's refusal, the oldest one.
+"""Supported scikit-learn releases: the gate, the engine's refusal, other releases.
 
-The last test runs the wrapper's and these tests again in ``.venv-oldest``, made
-from ``requirements-oldest.txt`` (scikit-learn 1.3), so that both ends of the
-supported range are checked by the one test command.
+The slow tests run the wrapper's, the engine's and these tests again in other
+environments: ``.venv-oldest`` (``requirements-oldest.txt``, scikit-learn 1.3) and
+``.venv-sklearn-1.6`` (``requirements-sklearn-1.6.txt``, a hosted notebook's
+versions), so that the releases the engine is verified on are checked.
 """
 
 import importlib
-import os
 import subprocess
 import sys
 
@@ -48,6 +48,34 @@ def test_the_wrappers_own_gate_stops_an_unsupported_release_in_one_line(version)
     assert f"MLPClassifierLBFGS needs scikit-learn 1.3 to 1.9, found {version}" in last
 
 
+_MOVED_PRIVATES = """
+import sys
+import sklearn
+import sklearn.neural_network  # public; its private modules are then taken away
+sklearn.__version__ = {version!r}
+for name in ("_multilayer_perceptron", "_stochastic_optimizers"):
+    sys.modules["sklearn.neural_network." + name] = None  # unimportable
+{statement}
+"""
+
+
+@pytest.mark.parametrize(
+    "statement", ["from hw04 import training", "from hw04.engine import lockstep"]
+)
+def test_a_release_that_moved_the_private_names_stops_in_the_range_line(statement):
+    """As on a release outside the range that moved sklearn's private modules:
+    importing the training module (or the engine) stops with the gate's one
+    line, not with a raw ImportError from a private import."""
+    code = _MOVED_PRIVATES.format(version="1.10.0", statement=statement)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True
+    )
+    last = result.stderr.strip().splitlines()[-1]
+    assert result.returncode != 0
+    assert last.startswith("ImportError: hw04 needs scikit-learn 1.3 to 1.9, found")
+    assert "1.10.0" in last and "_multilayer_perceptron" not in result.stderr
+
+
 def test_the_wrapper_and_the_package_support_the_same_releases():
     import MLPClassifierWithSolverLBFGS as wrapper
 
@@ -73,23 +101,43 @@ def test_the_engine_runs_only_where_it_was_verified(small_xor, monkeypatch):
     assert np.array_equal(fits.estimators[1].coefs_[0], ref.coefs_[0])
 
 
-@pytest.mark.skipif(
-    os.environ.get("HW04_OLDEST") == "1", reason="already the oldest environment"
-)
-def test_wrapper_and_engine_tests_pass_on_the_oldest_supported_release():
+def _environment(name):
+    """The python of a test environment made from ``tests/requirements-NAME.txt``:
+    ``.venv-oldest`` for ``oldest``, else ``build/venv-NAME`` (made once per
+    version of that file)."""
+    import hashlib
+
     import make_homework
 
-    python = make_homework.oldest_environment()
+    if name == "oldest":
+        return make_homework.oldest_environment()
+    requirements = ROOT / "tests" / f"requirements-{name}.txt"
+    folder = ROOT / "build" / f"venv-{name}"
+    stamp = folder / "hw04-requirements.txt"
+    wanted = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    if not (stamp.exists() and stamp.read_text() == wanted):
+        make_homework.fill_environment(folder, requirements, with_project=True)
+        stamp.write_text(wanted)
+    return folder / "bin" / "python"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, release", [("oldest", "1.3."), ("sklearn-1.6", "1.6.")])
+def test_wrapper_and_engine_tests_pass_on_other_supported_releases(name, release):
+    """The releases ``ENGINE_VERIFIED`` names beside the pin: the engine's
+    bit-for-bit tests (its compiled path and its numpy one) and the wrapper's."""
+    python = _environment(name)
     result = subprocess.run(
         [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o",
-         "addopts=", "tests/test_lbfgs_wrapper.py", "tests/test_versions.py"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-        env={**os.environ, "HW04_OLDEST": "1"},
+         "addopts=", "-m", "not slow", "tests/test_lbfgs_wrapper.py",
+         "tests/test_versions.py", "tests/test_lockstep.py", "tests/test_kernels.py"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     version = subprocess.run(
         [str(python), "-c", "import sklearn; print(sklearn.__version__)"],
         capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
-    assert version.startswith("1.3."), version
+    assert version.startswith(release), version
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout and sys.executable != str(python)
+    assert " passed" in result.stdout and " skipped" not in result.stdout
+    assert sys.executable != str(python)

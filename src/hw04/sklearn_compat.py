@@ -1,63 +1,92 @@
 """Every private scikit-learn name this package uses, behind one version gate.
 
-The batched SGD engine calls ``_validate_input``, ``_initialize``, ``_pack`` and
-``SGDOptimizer``, and reads ``_no_improvement_count``. These are not public API,
-so the package reaches them only through this module.
+The lockstep SGD engine reproduces ``MLPClassifier.fit`` from sklearn's own parts:
+``_validate_params``, ``_validate_input``, ``_initialize``, ``_pack`` and
+``SGDOptimizer``, and the state a fit leaves (``_random_state``, ``_optimizer``,
+``_no_improvement_count``). No other module of the package reads or writes a
+private name; they all go through the functions here.
 
-The course's L-BFGS wrapper (``MLPClassifierWithSolverLBFGS.py``) stands alone and
-has its own gate for the private names it needs, over the same range (a test
-checks that the two ranges agree).
-
-Outside :data:`SUPPORTED` the import stops with one line that names the version
-found and the range supported.
+The gate runs first: outside :data:`SUPPORTED` the import stops with one line that
+names the version found and the range supported, before any private import. The
+course's L-BFGS wrapper (``MLPClassifierWithSolverLBFGS.py``) stands alone with its
+own gate over the same range (a test checks that the two agree).
 """
 
 import sklearn
 from packaging.version import Version
-from sklearn.neural_network._multilayer_perceptron import _pack
-from sklearn.neural_network._stochastic_optimizers import SGDOptimizer  # noqa: F401
 
 SUPPORTED = ((1, 3), (1, 9))  # oldest and newest (major, minor) tested here
-# The batched engine reproduces sklearn's SGD bit for bit on these releases
-# only; on any other it declines before training (see hw04.engine.lockstep).
-ENGINE_VERIFIED = {(1, 9)}
+# The releases on which the engine's bit-for-bit tests pass (tests/test_versions.py
+# runs them there); on any other it declines before training.
+ENGINE_VERIFIED = {(1, 3), (1, 4), (1, 5), (1, 6), (1, 7), (1, 8), (1, 9)}
 
 
-def sklearn_version():
-    """The installed scikit-learn as ``(major, minor)``."""
-    release = Version(sklearn.__version__).release
+def _release(version):
+    release = Version(version).release
     return release[0], release[1] if len(release) > 1 else 0
 
 
-def _release_text(release):
+def _text(release):
     return ".".join(map(str, release))
 
 
-def _range_text():
-    return " to ".join(map(_release_text, SUPPORTED))
+RELEASE = _release(sklearn.__version__)  # the installed one, (major, minor)
 
-
-if not SUPPORTED[0] <= sklearn_version() <= SUPPORTED[1]:
+if not SUPPORTED[0] <= RELEASE <= SUPPORTED[1]:
     raise ImportError(
-        f"hw04 needs scikit-learn {_range_text()}, found {sklearn.__version__}; "
-        "install the pinned one with `pip install -r requirements.txt`."
+        f"hw04 needs scikit-learn {_text(SUPPORTED[0])} to {_text(SUPPORTED[1])}, "
+        f"found {sklearn.__version__}; install the pinned one with "
+        "`pip install -r requirements.txt`."
     )
+
+# Gate passed. The private names are the same on every supported release; how the
+# log loss of a minibatch is summed is not, and the engine follows it.
+if RELEASE >= (1, 7):  # 1.7-1.9: -(sum of xlogy(y, p) + xlogy(1 - y, 1 - p)) / n
+    LOSS_SUMS_LABELS_APART = False
+else:  # 1.3-1.6: the two xlogy terms summed apart, then the two sums added
+    LOSS_SUMS_LABELS_APART = True
+
+from sklearn.neural_network._multilayer_perceptron import _pack  # noqa: E402
+from sklearn.neural_network._stochastic_optimizers import SGDOptimizer  # noqa: E402
+from sklearn.utils import check_random_state  # noqa: E402
 
 
 def engine_unverified_reason():
-    """Why the batched engine must not run on this scikit-learn, or None."""
-    if sklearn_version() in ENGINE_VERIFIED:
+    """Why the lockstep engine must not run on this scikit-learn, or None."""
+    if RELEASE in ENGINE_VERIFIED:
         return None
-    verified = " and ".join(map(_release_text, sorted(ENGINE_VERIFIED)))
+    verified = ", ".join(map(_text, sorted(ENGINE_VERIFIED)))
     return (
-        f"it is verified bit for bit on scikit-learn {verified} only, and this is "
+        f"it is verified bit for bit on scikit-learn {verified}, and this is "
         f"{sklearn.__version__}"
     )
+
+
+def validate_params(estimator):
+    """sklearn's check of the constructor parameters (what ``fit`` runs first)."""
+    estimator._validate_params()
 
 
 def validate_input(clf, X, y):
     """sklearn's own input validation of a fit from scratch: ``(X, y)``."""
     return clf._validate_input(X, y, incremental=False, reset=True)
+
+
+def initialize(clf, seed, Y_N1, layer_units, dtype):
+    """Give ``clf`` sklearn's random state for ``seed`` and its initial weights."""
+    clf._random_state = check_random_state(seed)
+    clf._initialize(Y_N1, layer_units, dtype)
+
+
+def shuffle_in_place(clf, order_N):
+    """One epoch's shuffle of ``order_N`` from ``clf``'s own random state."""
+    clf._random_state.shuffle(order_N)
+
+
+def pack(coefs, intercepts):
+    """sklearn's flat vector of the weights: every coefficient matrix, then every
+    intercept vector, each raveled."""
+    return _pack(coefs, intercepts)
 
 
 def minibatch_size(batch_size, n_samples):
@@ -75,15 +104,35 @@ def minibatch_size(batch_size, n_samples):
     return int(min(max(batch_size, 1), n_samples))
 
 
-def pack(coefs, intercepts):
-    """sklearn's flat vector of the weights: every coefficient matrix, then every
-    intercept vector, each raveled."""
-    return _pack(coefs, intercepts)
+def set_sgd_state(clf, velocities, learning_rate, no_improvement):
+    """Leave in ``clf`` the optimizer and stopping-rule state of a finished SGD fit:
+    an ``SGDOptimizer`` over its weights with these velocities and learning rate,
+    and the count of epochs without improvement."""
+    opt = SGDOptimizer(
+        clf.coefs_ + clf.intercepts_,
+        clf.learning_rate_init,
+        clf.learning_rate,
+        clf.momentum,
+        clf.nesterovs_momentum,
+        clf.power_t,
+    )
+    opt.learning_rate = learning_rate
+    opt.velocities = [v.copy() for v in velocities]
+    clf._optimizer = opt
+    clf._no_improvement_count = no_improvement
 
 
-def initialize(clf, Y_N1, layer_units, dtype):
-    """sklearn's own initial weights, drawn from ``clf._random_state``."""
-    clf._initialize(Y_N1, layer_units, dtype)
+def sgd_state(clf):
+    """The state an SGD fit leaves beyond its public attributes, for comparing two
+    fits bit for bit: the optimizer's learning rate and velocities, the count of
+    epochs without improvement, and the random state's position."""
+    _, keys, pos, *_ = clf._random_state.get_state()
+    return {
+        "learning_rate": clf._optimizer.learning_rate,
+        "velocities": list(clf._optimizer.velocities),
+        "no_improvement": clf._no_improvement_count,
+        "random_state": (keys, pos),
+    }
 
 
 def sgd_stopped_by_rule(clf):
@@ -97,8 +146,3 @@ def sgd_stopped_by_rule(clf):
     return clf.n_iter_ < clf.max_iter or (
         clf._no_improvement_count > clf.n_iter_no_change
     )
-
-
-def validate_params(estimator):
-    """sklearn's check of the constructor parameters (what ``fit`` runs first)."""
-    estimator._validate_params()

@@ -7,9 +7,9 @@ bit for bit, and takes care of what a cell should not show:
 * the work, spread over joblib's processes (or any joblib backend, such as a Dask
   cluster): the lockstep engine of :mod:`hw04.engine.lockstep` for SGD, one group of
   seeds per worker, and sklearn's own ``fit`` in chunks of seeds for everything else;
-* the exactness check: one run of every SGD setting refitted by sklearn's ``fit``
-  and compared bit for bit, and the setting trained again by ``fit`` on any
-  difference;
+* the exactness check: the first epochs of one run of every SGD setting trained
+  by the engine and by sklearn's ``fit`` and compared bit for bit, and the
+  setting trained again by ``fit`` on any difference;
 * the cache of fitted runs (joblib's ``Memory``), keyed by everything that decides
   a run, including the library versions and the source of the code that trains;
 * a progress bar that leaves one summary line.
@@ -22,6 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
+from threadpoolctl import threadpool_limits
+
+from hw04 import sklearn_compat  # noqa: F401 (the version gate, before sklearn's MLP)
+
+# isort: split
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
@@ -30,16 +35,21 @@ from hw04.engine import lockstep
 from hw04.errors import TrainingInterrupted
 from hw04.progress import ProgressLine
 
+# How many epochs of a setting's first seed the exactness check trains both ways.
+CHECK_EPOCHS = 2
+
 
 @dataclass(frozen=True)
 class ExactnessCheck:
-    """One batched run refitted with sklearn's own ``fit`` and compared bit for bit."""
+    """The first epochs of one run, by the engine and by sklearn's ``fit``, compared
+    bit for bit (:func:`lockstep.differences`: weights, loss curve, optimizer and
+    stopping-rule state, random state)."""
 
     seed: int
-    n_iter: int
+    epochs: int
     identical: bool
     differs: str  # names of the attributes that differ, or ''
-    steps: str  # how the engine ran the checked group (see fit_sgd_lockstep_with_steps)
+    steps: str  # how the engine ran them (see fit_sgd_lockstep_with_steps)
 
 
 @dataclass(frozen=True)
@@ -91,11 +101,12 @@ def fit_seeds(
     in chunks of seeds over ``n_jobs`` processes (joblib). With
     ``engine='batched'`` an SGD ``MLPClassifier`` trains all its seeds in
     lockstep (:func:`lockstep.fit_sgd_lockstep`), one group per worker; if
-    ``check``, the first group's worker then refits its run with the fewest
-    epochs with sklearn's ``fit`` and compares the bits (the other groups, a
-    little larger, still train meanwhile), and on any difference the setting is
+    ``check``, the first group's worker also trains the first seed's first
+    :data:`CHECK_EPOCHS` epochs by the engine and by sklearn's ``fit`` and compares
+    the bits (:class:`ExactnessCheck`), and on any difference the setting is
     announced in one line and trained again with sklearn's ``fit``. Other
-    estimators (L-BFGS) always use ``fit``.
+    estimators (L-BFGS) always use ``fit``; :func:`engine_declines` says whether
+    the engine trains an SGD estimator here.
 
     Parameters
     ----------
@@ -114,8 +125,7 @@ def fit_seeds(
     label : str, optional
         Name of the setting in the progress bar and its summary line.
     progress : bool, default=True
-        Show a progress bar while training (False: show nothing at all). The
-        former value ``'bar'`` stands for ``summary=False``.
+        Show a progress bar while training (False: show nothing at all).
     summary : bool, default=True
         Leave one summary line when done; False leaves nothing (for a loop that
         prints its own) but the line that says an unreadable cache entry was
@@ -134,36 +144,20 @@ def fit_seeds(
     )  # fmt: skip
 
 
-def fit_seeds_table(
-    estimator,
-    X,
-    y,
-    seeds,
-    *,
-    engine="batched",
-    n_jobs=-1,
-    memory=None,
-    check=True,
-    label=None,
-    progress=True,
-    summary=True,
-    output=None,
-):
+def fit_seeds_table(estimator, X, y, seeds, **options):
     """:func:`fit_seeds`, keeping of each run only its row of :data:`TABLE_COLUMNS`.
 
     The runs are the same, trained the same way (the exactness check included);
     each worker reads its runs' numbers and drops the estimators, and the cache
     keeps that table alone, so that reading it back takes a table's time, not
-    that of unpickling every estimator. The arguments are :func:`fit_seeds`'s.
+    that of unpickling every estimator. The keyword ``options`` are
+    :func:`fit_seeds`'s.
 
     Returns
     -------
     fits : SeedTable
     """
-    return _fit_and_keep(
-        estimator, X, y, seeds, "table", engine, n_jobs, memory, check, label,
-        progress, summary, output,
-    )  # fmt: skip
+    return _fit_and_keep(estimator, X, y, seeds, "table", **options)
 
 
 # What fit_seeds_table keeps of a run (train_error: on the X, y it was fitted on).
@@ -202,6 +196,28 @@ def run_row(clf, seed, X, y):
     }
 
 
+def engine_declines(estimator, X=None, y=None):
+    """Why the batched engine will not train the SGD ``estimator`` here, or None.
+
+    The reason is a sentence naming an option the engine does not cover, the
+    data (``X``, ``y``, when given) or the scikit-learn release it is not verified
+    on; :func:`fit_seeds` then trains with sklearn's ``fit`` and warns with it.
+    None when the engine trains it, and for an estimator it is not for (L-BFGS),
+    which sklearn's ``fit`` trains in any case.
+
+    Examples
+    --------
+    >>> from sklearn.neural_network import MLPClassifier
+    >>> engine_declines(MLPClassifier(solver="sgd", early_stopping=True))
+    'early_stopping=True is not supported'
+    >>> engine_declines(MLPClassifier(solver="lbfgs")) is None
+    True
+    """
+    if not lockstep.is_sgd(estimator):
+        return None
+    return lockstep.unsupported_reason(estimator, y, X)
+
+
 def error_rate(clf, X, y):
     """The share of the points ``X`` that ``clf`` misclassifies (sklearn's
     ``zero_one_loss``, without its input checks, which take longer than the
@@ -210,22 +226,20 @@ def error_rate(clf, X, y):
 
 
 def _fit_and_keep(
-    estimator, X, y, seeds, keep, engine, n_jobs, memory, check, label, progress,
-    summary, output,
+    estimator, X, y, seeds, keep, engine="batched", n_jobs=-1, memory=None,
+    check=True, label=None, progress=True, summary=True, output=None,
 ):  # fmt: skip
     """:func:`fit_seeds` and :func:`fit_seeds_table`; ``keep`` says which."""
     seeds = [int(s) for s in seeds]
     label = label or f"{estimator.solver}-{estimator.activation}"
     reason = lockstep.unsupported_reason(estimator, y, X)
     batched = engine == "batched" and reason is None
-    if engine == "batched" and reason and lockstep.is_sgd(estimator):
+    if engine == "batched" and engine_declines(estimator, X, y):
         lockstep.warn_fallback(reason, stacklevel=4)  # the notebook's call
     args = (estimator, X, y, seeds, "batched" if batched else "sklearn", check, keep)
     key = {"environment": cache.environment_key(estimator)}
     packed, unreadable = cache.read(memory, _train, args, key, ignore=_NOT_IN_KEY)
     trained = packed is None
-    if progress == "bar":  # the former spelling of summary=False
-        progress, summary = True, False
     bar = ProgressLine(
         label, len(seeds), show=bool(progress), bar=trained, output=output
     )
@@ -336,31 +350,18 @@ def _train(
     return _PackedFits(fits, seconds, "sklearn", outcome, keep)
 
 
-# The chunk whose worker also refits a run for the exactness check gets this
-# weight against 1 for the others, so that all workers finish about together.
-_CHECKING_CHUNK_WEIGHT = 0.8
-
-
-def _chunks(seeds, n_chunks, check):
-    """Split ``seeds`` in order; the first chunk is smaller when it is checked."""
-    weights = np.ones(n_chunks)
-    if check and n_chunks > 1:
-        weights[0] = _CHECKING_CHUNK_WEIGHT
-    ends = np.rint(np.cumsum(weights) / weights.sum() * len(seeds)).astype(int)
-    return [seeds[a:b] for a, b in zip([0, *ends[:-1]], ends) if b > a]
-
-
 def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, check, keep):
     """Fit chunks of seeds over joblib workers.
 
-    Returns the chunks' estimators, each list pickled by its worker, the seconds
-    per run, and the exactness check (made by the first chunk's worker while the
-    others still train) or None.
+    Returns the chunks' estimators, each list pickled by its worker (or their
+    rows), the seconds per run, and the exactness check (made by the first
+    chunk's worker) or None.
     """
     n_workers = max(1, min(effective_n_jobs(n_jobs), len(seeds)))
     # Lockstep groups: one per worker. Plain fits: smaller chunks, for balance.
     n_chunks = n_workers if engine == "batched" else min(len(seeds), 4 * n_workers)
-    chunks = _chunks(list(seeds), n_chunks, check)
+    ends = [round(len(seeds) * (i + 1) / n_chunks) for i in range(n_chunks)]
+    chunks = [seeds[a:b] for a, b in zip([0, *ends[:-1]], ends) if b > a]
     fits, seconds, outcome = [], [], None
     jobs = (
         delayed(_fit_chunk)(estimator, X, y, c, engine, check and i == 0, keep)
@@ -382,40 +383,43 @@ def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, check, keep)
 
 
 def _fit_chunk(estimator, X, y, seeds, engine, check=False, keep="estimators"):
-    """Fit one chunk of seeds, the unit of work of a process; maybe check it.
+    """Fit one chunk of seeds, the unit of work of a process; maybe check.
 
     Returns the estimators pickled (or, with ``keep='table'``, their rows), the
     seconds they took, and, if ``check``, the :class:`ExactnessCheck` of the
-    chunk's run with the fewest epochs.
+    chunk's first seed.
     """
     start = time.perf_counter()
-    with warnings.catch_warnings():
+    # One BLAS thread: these products are far too small to gain from more, and on
+    # a busy machine OpenBLAS's threads made an L-BFGS fit 5-10x slower (same bits).
+    with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        steps = "sklearn"
         if engine == "batched":
-            fits, _, steps = lockstep.fit_sgd_lockstep_with_steps(
-                estimator, X, y, seeds
-            )
+            fits, _ = lockstep.fit_sgd_lockstep(estimator, X, y, seeds)
         else:
             fits = [
                 clone(estimator).set_params(random_state=s).fit(X, y) for s in seeds
             ]
-    seconds = time.perf_counter() - start
-    outcome = exactness_check(estimator, X, y, seeds, fits, steps) if check else None
+        seconds = time.perf_counter() - start
+        outcome = exactness_check(estimator, X, y, seeds[0]) if check else None
     if keep == "table":
         return [run_row(clf, s, X, y) for clf, s in zip(fits, seeds)], seconds, outcome
     return pickle.dumps(fits, protocol=pickle.HIGHEST_PROTOCOL), seconds, outcome
 
 
-def exactness_check(estimator, X, y, seeds, fits, steps):
-    """Refit the run with the fewest epochs by sklearn's ``fit``; compare the bits."""
-    shortest = min(range(len(seeds)), key=lambda i: fits[i].n_iter_)
-    reference, _ = lockstep.fit_with_sklearn(estimator, X, y, seeds[shortest])
-    differs = lockstep.differences(fits[shortest], reference)
-    return ExactnessCheck(
-        seeds[shortest],
-        int(fits[shortest].n_iter_),
-        not differs,
-        ", ".join(differs),
-        steps,
-    )
+def exactness_check(estimator, X, y, seed, epochs=CHECK_EPOCHS):
+    """Train ``seed``'s first ``epochs`` epochs by the engine and by sklearn's own
+    ``fit``, and compare every bit they leave.
+
+    Exactness rests on this machine's BLAS and C library rounding as sklearn's
+    numpy and scipy calls do. Every epoch runs every step the engine has (each
+    product, activation, loss term, update, shuffle) on every minibatch, so a
+    difference in any of them shows in the first epochs' weights and losses, for
+    a small share of a setting's time; what differs only later (the schedule and
+    the stopping rule) is the same Python arithmetic on either side.
+    """
+    short = clone(estimator).set_params(max_iter=epochs)
+    (ours,), _, steps = lockstep.fit_sgd_lockstep_with_steps(short, X, y, [seed])
+    reference, _ = lockstep.fit_with_sklearn(short, X, y, seed)
+    differs = lockstep.differences(ours, reference)
+    return ExactnessCheck(seed, epochs, not differs, ", ".join(differs), steps)

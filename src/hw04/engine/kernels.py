@@ -1,31 +1,22 @@
-"""Compiled steps of one SGD minibatch, for all seeds at once, in sklearn's bits.
+"""Compiled steps of the lockstep SGD engine, for all seeds at once, in sklearn's bits.
 
-The lockstep engine in :mod:`hw04.engine.lockstep` can run a minibatch as some twenty
-numpy calls on tiny ``(n_seeds, batch, width)`` arrays; most of that time is
-spent entering and leaving numpy. numba compiles the steps here into loops over
-the seeds, so that a minibatch costs a handful of calls (or an epoch one):
-
-* ``'compiled'`` steps: every matrix product stays an ``np.matmul`` (the BLAS
-  call sklearn's ``a @ b`` makes); bias and activation, output and its error,
-  derivative, intercept gradients and the weight update are compiled.
-* ``'fused'`` steps, for one hidden layer and one output: the hidden layer's
-  two products are compiled too, as the chain of fused multiply-adds over the
-  inner index that BLAS kernels such as OpenBLAS's compute. BLAS libraries may
-  order them otherwise, so :func:`products_agree` first compares them with
-  ``np.matmul`` on this machine, and the engine fuses them only if it agrees.
-* ``'whole'`` epochs, for the same shape: the output unit's two products too
-  (OpenBLAS's ``dgemv`` orders, found for two hidden units), so that
-  :func:`whole_epoch` runs every minibatch of an epoch in one call, where
-  :func:`output_products_agree` finds ``np.matmul``'s bits for them here.
+A minibatch as numpy calls on tiny ``(n_seeds, batch, width)`` arrays spends most
+of its time entering and leaving numpy; numba compiles the steps here into loops
+over the seeds. Between two products (each an ``np.matmul``, the BLAS call of
+sklearn's ``a @ b``) the engine calls :func:`bias_activation`, :func:`output_error`,
+:func:`derivative_sums` and :func:`sgd_update`. With one hidden layer and one
+output, :func:`whole_epoch` runs an epoch's minibatches in one call, the products
+included: the hidden layer's as chains of fused multiply-adds, the output unit's in
+the orders of OpenBLAS's ``dgemv`` (found for two hidden units). BLAS libraries
+order them otherwise, so :func:`whole_epochs_agree` first compares them with
+``np.matmul`` on this machine, and the engine runs whole epochs only where they
+agree.
 
 Each step does, per element, the operations numpy and scipy do for sklearn, in
-the same order: the same IEEE sums and products, ``exp`` and ``log`` from the
-same C library that ``scipy.special.expit`` and ``xlogy`` call, ``np.maximum``'s
-``+0.0``, and numpy's summation orders (pairwise along a contiguous axis, row
-after row along another). The engine's exactness check compares the result with
-sklearn's own ``fit`` on every setting it trains, so a difference is caught.
-
-Without numba, :data:`AVAILABLE` is False and the engine runs numpy calls.
+their order: the same IEEE sums and products, ``exp`` and ``log`` from the C library
+that ``scipy.special.expit`` and ``xlogy`` call, ``np.maximum``'s ``+0.0``, and
+numpy's summation orders (pairwise along a contiguous axis, row after row along
+another). Without numba, :data:`AVAILABLE` is False and the engine runs numpy calls.
 """
 
 import math
@@ -253,17 +244,19 @@ def sgd_update(
 
 
 @_jit
-def epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, out_S):
+def epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, apart, out_S):
     """Each seed's epoch loss from its minibatches, as sklearn sums it.
 
     Per batch: ``-(sum of xlogy terms) / size`` with the probabilities clipped
-    to ``[eps, 1 - eps]``, plus ``(0.5 * alpha) * l2 / size``; the batch losses,
-    each times its size, are added in order and divided by the sample count.
+    to ``[eps, 1 - eps]`` (with ``apart``, the terms of each label summed apart
+    and the two sums added, as scikit-learn before 1.7 does), plus
+    ``(0.5 * alpha) * l2 / size``; the batch losses, each times its size, are
+    added in order and divided by the sample count.
     """
     S, N = prob_SN1.shape[0], prob_SN1.shape[1]
     K = sizes_K.shape[0]
     eps = np.finfo(np.float64).eps
-    terms = np.empty(N)
+    terms, others = np.empty(N), np.zeros(N)
     for s in range(S):
         start, total = 0, 0.0
         for k in range(K):
@@ -271,9 +264,16 @@ def epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, out_S):
             for i in range(size):
                 p = prob_SN1[s, start + i, 0]
                 p = min(max(p, eps), 1.0 - eps) if not math.isnan(p) else p
-                q = p if Y_SN1[s, start + i, 0] != 0.0 else 1.0 - p
-                terms[i] = math.log(q)  # xlogy(1, q); the other term is +0
-            loss = -(_pairwise_sum(terms, size) / size)
+                one = Y_SN1[s, start + i, 0] != 0.0
+                q = p if one else 1.0 - p
+                # xlogy(1, q); the other label's term is +0
+                terms[i] = math.log(q) if one or not apart else 0.0
+                if apart:
+                    others[i] = 0.0 if one else math.log(q)
+            summed = _pairwise_sum(terms, size)
+            if apart:
+                summed = summed + _pairwise_sum(others, size)
+            loss = -(summed / size)
             loss += (0.5 * alpha) * l2_SK[s, k] / size
             total = loss * size if k == 0 else total + loss * size
             start += size
@@ -427,57 +427,35 @@ def n_compiled():
 
 
 def products_agree(batch_sizes, n_features, n_hidden, n_trials=32):
-    """Whether the fused products give numpy's bits here, for these shapes.
+    """Which of the compiled products give ``np.matmul``'s bits here.
 
-    BLAS libraries differ in how they order a small product's multiply-adds;
-    the fused kernels follow one order (a chain of fused multiply-adds over
-    the inner index). This compares them with ``np.matmul`` on random blocks of
-    the engine's shapes; the engine fuses its products only where they agree.
+    Compares, on random blocks of the engine's shapes, the hidden layer's chains
+    (:func:`fused_matmul`, and the outer product of the output's error) and then
+    the output unit's two products (:func:`output_forward`,
+    :func:`output_backward`). Returns ``'hidden and output'``, ``'hidden'`` or
+    None.
     """
     if not AVAILABLE:
-        return False
+        return None
     rng = np.random.default_rng(0)
+    T, H = n_trials, n_hidden
+    agree = "hidden and output"
     for n_b in sorted(set(int(b) for b in batch_sizes)):
-        shape = (n_trials, n_b, n_features)
-        x = rng.standard_normal(shape) * 10.0 ** rng.uniform(-4, 4, shape)
-        W = rng.standard_normal((n_trials, n_features, n_hidden))
-        d = rng.standard_normal((n_trials, n_b, n_hidden))
-        d_out = rng.standard_normal((n_trials, n_b, 1))
-        W_out = rng.standard_normal((n_trials, n_hidden, 1))
-        x_T = x.transpose(0, 2, 1)
-        nn, tn = np.empty((n_trials, n_b, n_hidden)), np.empty(W.shape)
-        fused_matmul(x, W, nn)
-        fused_matmul(x_T, d, tn)
-        outer = 0.0 + d_out * W_out.transpose(0, 2, 1)
-        same = (
-            np.array_equal(nn, np.matmul(x, W))
-            and np.array_equal(tn, np.matmul(x_T, d))
-            and np.array_equal(outer, np.matmul(d_out, W_out.transpose(0, 2, 1)))
-        )
-        if not same:
-            return False
-    return True
-
-
-def output_products_agree(batch_sizes, n_hidden, n_trials=32):
-    """Whether :func:`output_forward` and :func:`output_backward` give
-    ``np.matmul``'s bits here, for these shapes (compared on random blocks, as
-    :func:`products_agree` does); :func:`whole_epoch` needs them."""
-    if not AVAILABLE:
-        return False
-    rng = np.random.default_rng(1)
-    for n_b in sorted(set(int(b) for b in batch_sizes)):
-        shape = (n_trials, n_b, n_hidden)
-        z = rng.standard_normal(shape) * 10.0 ** rng.uniform(-4, 4, shape)
-        w = rng.standard_normal((n_trials, n_hidden, 1))
-        e = rng.standard_normal((n_trials, n_b, 1))
-        forward, back = np.empty((n_trials, n_b, 1)), np.empty(w.shape)
-        output_forward(z, w, forward)
-        output_backward(z, e, back)
-        z_T = z.transpose(0, 2, 1)
-        if not (
-            np.array_equal(forward, np.matmul(z, w))
-            and np.array_equal(back, np.matmul(z_T, e))
-        ):
-            return False
-    return True
+        x = rng.standard_normal((T, n_b, n_features))
+        x *= 10.0 ** rng.uniform(-4, 4, x.shape)
+        z = rng.standard_normal((T, n_b, H)) * 10.0 ** rng.uniform(-4, 4, (T, n_b, H))
+        W, d = rng.standard_normal((T, n_features, H)), rng.standard_normal(z.shape)
+        w, e = rng.standard_normal((T, H, 1)), rng.standard_normal((T, n_b, 1))
+        x_T, z_T, w_T = (a.transpose(0, 2, 1) for a in (x, z, w))
+        ours = [np.empty((T, n_b, H)), np.empty(W.shape), np.empty(e.shape), w * 0]
+        fused_matmul(x, W, ours[0])
+        fused_matmul(x_T, d, ours[1])
+        output_forward(z, w, ours[2])
+        output_backward(z, e, ours[3])
+        numpys = [x @ W, x_T @ d, z @ w, z_T @ e]
+        same = list(map(np.array_equal, ours, numpys))
+        if not (all(same[:2]) and np.array_equal(0.0 + e * w_T, e @ w_T)):
+            return None
+        if not all(same[2:]):
+            agree = "hidden"
+    return agree

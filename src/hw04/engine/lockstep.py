@@ -1,39 +1,22 @@
 """Train many seeds of an SGD ``MLPClassifier`` at once, bit for bit as sklearn does.
 
-scikit-learn's ``MLPClassifier(solver='sgd')`` spends almost all of a small fit in
-per-minibatch Python overhead. This module runs the fits of many random seeds in
-lockstep on stacked numpy arrays of shape ``(n_seeds, ...)`` and hands back
-ordinary fitted ``MLPClassifier`` objects.
+sklearn's ``MLPClassifier(solver='sgd')`` spends almost all of a small fit in
+per-minibatch Python overhead. This module runs the fits of many seeds in lockstep
+on stacked arrays of shape ``(n_seeds, ...)`` and hands back ordinary fitted
+``MLPClassifier`` objects, doing per seed sklearn's very floating-point operations
+in its order: its own ``_initialize`` and ``RandomState`` draws, every product a
+stacked ``np.matmul`` over blocks with sklearn's strides (the same BLAS call per
+block as its ``a @ b``), reductions along the same contiguous axis, each
+minibatch's loss from the weights before its update, and its learning-rate
+schedule and stopping rule per seed.
 
-Exactness rests on doing, for every seed, the very floating-point operations that
-sklearn does, in the same order:
-
-* the initial weights come from sklearn's own ``_initialize``, so the random draws
-  (weights then intercepts per layer) are sklearn's;
-* each epoch's shuffle draws from the same ``RandomState`` and permutes the
-  previous epoch's order, as ``sklearn.utils.shuffle`` does;
-* every product is a stacked ``np.matmul`` over C-contiguous ``(n, m)`` blocks,
-  which calls the same BLAS kernel per block as sklearn's ``a @ b`` on one seed
-  (or, where :mod:`hw04.engine.kernels` has checked that it gives the same bits on this
-  machine, a compiled chain of fused multiply-adds); reductions run over the
-  same contiguous axis, so numpy sums in the same order;
-* the loss of each minibatch is computed from the weights before its update and
-  accumulated batch-weighted, and the learning-rate schedule and stopping rule are
-  replayed per seed.
-
-The result depends on the BLAS build and the C library: :func:`hw04.training.fit_seeds`
-refits one run of every setting it trains with sklearn's own ``fit`` and
-compares the bits, and trains the setting with sklearn's ``fit`` on any
-difference.
-
-A minibatch runs as compiled steps (:mod:`hw04.engine.kernels`, with numba) where it
-can, else as numpy calls; the ``steps`` argument says which are allowed
-(:data:`STEPS`).
-
-Options this engine does not cover (``early_stopping``, ``warm_start``,
-``solver`` other than ``'sgd'``, more than two classes, float32 input, sample
-weights) make :func:`fit_sgd_lockstep` fall back to sklearn's own ``fit``, one
-seed after another, with a :class:`EngineFallbackWarning` that says why.
+The steps between the products run as numpy calls (the reference path, and the one
+without numba) or compiled (:mod:`.kernels`), which with one hidden layer also
+computes its products, and with two hidden units whole epochs, where they agree
+with ``np.matmul`` on this machine. The result still rests on the BLAS build and
+the C library, so :func:`hw04.training.fit_seeds` checks every setting it trains
+against sklearn's own ``fit``. What the engine does not cover falls back to that
+``fit``, with an :class:`EngineFallbackWarning` that says why.
 """
 
 import importlib.util
@@ -43,12 +26,14 @@ from itertools import pairwise
 
 import numpy as np
 from scipy.special import expit, xlogy
+
+from hw04 import sklearn_compat  # the version gate, before sklearn.neural_network
+
+# isort: split
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
-from sklearn.utils import check_random_state, gen_batches
-
-from hw04 import sklearn_compat
+from sklearn.utils import gen_batches
 
 
 def _lazy_module(name):
@@ -65,6 +50,9 @@ def _lazy_module(name):
 
 # The compiled kernels load numba, which a run read back from the cache never needs.
 kernels = _lazy_module("hw04.engine.kernels")
+
+# The paths an epoch may take: "compiled" (the fastest this machine allows) or "numpy".
+STEPS = ("compiled", "numpy")
 
 
 class EngineFallbackWarning(UserWarning):
@@ -104,8 +92,8 @@ def unsupported_reason(estimator, y=None, X=None):
     Returns
     -------
     reason : str or None
-        A sentence naming the option that is not covered, or None when the
-        batched engine reproduces sklearn for this configuration.
+        A sentence naming what is not covered (an option, the input, or this
+        scikit-learn release), or None when the engine reproduces sklearn here.
     """
     if type(estimator) is not MLPClassifier:
         # A subclass may change what fit does, which the engine replays.
@@ -126,13 +114,10 @@ def unsupported_reason(estimator, y=None, X=None):
     if X is not None:
         dtype = np.asarray(X).dtype
         checks.append((dtype != np.float64, f"it needs float64 inputs, not {dtype}"))
-    for failed, reason in checks:
-        if failed:
-            return reason
-    return None
+    return next((reason for failed, reason in checks if failed), None)
 
 
-def fit_sgd_lockstep(estimator, X, y, seeds, steps="whole"):
+def fit_sgd_lockstep(estimator, X, y, seeds, steps="compiled"):
     """Fit ``clone(estimator)`` once per seed, all seeds in lockstep.
 
     Parameters
@@ -146,10 +131,9 @@ def fit_sgd_lockstep(estimator, X, y, seeds, steps="whole"):
         Binary labels.
     seeds : sequence of int
         One fit per seed.
-    steps : {'whole', 'fused', 'compiled', 'numpy'}, default='whole'
-        The fastest way of running a minibatch that the engine may take (see
-        :data:`STEPS`); each gives the same bits, and it takes the fastest this
-        machine allows up to this one.
+    steps : {'compiled', 'numpy'}, default='compiled'
+        The fastest path the engine may take (:data:`STEPS`); both give the
+        same bits.
 
     Returns
     -------
@@ -182,12 +166,12 @@ def fit_sgd_lockstep(estimator, X, y, seeds, steps="whole"):
     return fits, warned
 
 
-def fit_sgd_lockstep_with_steps(estimator, X, y, seeds, steps="whole"):
-    """:func:`fit_sgd_lockstep`, and which steps ran: ``(fits, warned, ran)``.
+def fit_sgd_lockstep_with_steps(estimator, X, y, seeds, steps="compiled"):
+    """:func:`fit_sgd_lockstep`, and how the epochs ran: ``(fits, warned, ran)``.
 
-    ``ran`` is ``'whole'``, ``'fused'``, ``'compiled'``, ``'numpy'``, ``'sklearn'``
-    (its own ``fit``, for a configuration the engine does not cover), or
-    ``'none'`` (no seeds)."""
+    ``ran`` is ``'whole'`` (whole compiled epochs), ``'compiled'`` (compiled
+    steps), ``'numpy'``, ``'sklearn'`` (its own ``fit``, for a configuration the
+    engine does not cover), or ``'none'`` (no seeds)."""
     if steps not in STEPS:
         raise ValueError(f"steps must be one of {STEPS}, got {steps!r}.")
     seeds = list(seeds)
@@ -207,12 +191,11 @@ def fit_sgd_lockstep_with_steps(estimator, X, y, seeds, steps="whole"):
 def compile_kernels(estimators, wider=(4,)):
     """Have numba compile (and cache) the kernels that ``estimators`` use.
 
-    Trains a few epochs of tiny problems with each SGD estimator, in its own
-    shape and with ``wider`` hidden layers (two hidden units: whole epochs; four
-    and more: fused steps), in groups of several seeds and of one, so that numba
-    writes its cache for every signature they need. The set-up calls this once
-    with the notebook's settings, so that the notebook's first run does not
-    spend its first seconds compiling. Does nothing without numba.
+    Trains two epochs of a tiny problem with each SGD estimator, in its own shape
+    and with ``wider`` hidden layers (two hidden units run whole epochs, more run
+    compiled steps), in groups of several seeds and of one, so that numba writes
+    its cache for every signature they need. The set-up calls this once with the
+    notebook's settings. Does nothing without numba.
     """
     if not kernels.AVAILABLE:
         return
@@ -225,9 +208,7 @@ def compile_kernels(estimators, wider=(4,)):
         for hidden in (est.hidden_layer_sizes, *([w] for w in wider)):
             small = clone(est).set_params(hidden_layer_sizes=hidden, max_iter=2)
             for seeds in ([0, 1, 2], [0]):
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    fit_sgd_lockstep(small, X, y, seeds)
+                fit_sgd_lockstep(small, X, y, seeds)
 
 
 def fit_with_sklearn(estimator, X, y, seed):
@@ -260,21 +241,12 @@ def _initialized_clones(estimator, X, y, seeds):
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
         if min(hidden) <= 0:
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
-        layer_units = [X_v.shape[1], *hidden, Y_N1.shape[1]]
         clf.n_outputs_ = Y_N1.shape[1]
-        clf._random_state = check_random_state(seed)
-        sklearn_compat.initialize(clf, Y_N1, layer_units, X_v.dtype)
+        layer_units = [X_v.shape[1], *hidden, Y_N1.shape[1]]
+        sklearn_compat.initialize(clf, seed, Y_N1, layer_units, X_v.dtype)
         fits.append(clf)
     return fits, X_v, Y_N1
 
-
-# How a minibatch can run, fastest first: "whole" (the whole epoch in one
-# compiled call, every product compiled, where this machine's BLAS agrees),
-# "fused" (compiled steps, and the hidden layer's products too where the BLAS
-# agrees), "compiled" (compiled steps, products by np.matmul) or "numpy" (numpy
-# calls only). Each gives sklearn's bits; the engine takes the fastest available
-# up to the one asked for, and tests ask for each in turn.
-STEPS = ("whole", "fused", "compiled", "numpy")
 
 _HIDDEN = {
     "relu": lambda Z: np.maximum(Z, 0, out=Z),
@@ -284,23 +256,11 @@ _HIDDEN = {
 }
 
 
-def _relu_derivative(Z, delta):
-    np.copyto(delta, 0.0, where=Z == 0)
-
-
-def _logistic_derivative(Z, delta):
-    delta *= Z
-    delta *= 1 - Z
-
-
-def _tanh_derivative(Z, delta):
-    delta *= 1 - Z**2
-
-
+# sklearn's in-place derivatives, from the activation's output Z.
 _DERIVATIVE = {
-    "relu": _relu_derivative,
-    "logistic": _logistic_derivative,
-    "tanh": _tanh_derivative,
+    "relu": lambda Z, delta: np.copyto(delta, 0.0, where=Z == 0),
+    "logistic": lambda Z, delta: np.multiply(delta * Z, 1 - Z, out=delta),
+    "tanh": lambda Z, delta: np.multiply(delta, 1 - Z**2, out=delta),
     "identity": lambda Z, delta: None,
 }
 
@@ -308,65 +268,54 @@ _DERIVATIVE = {
 class _Lockstep:
     """The state of all seeds' fits, stacked along a leading seed axis ``S``."""
 
-    def __init__(self, fits, X_NF, Y_N1, steps="whole"):
-        self.fits = fits
-        self.X_NF = X_NF
-        self.Y_N1 = Y_N1
+    def __init__(self, fits, X_NF, Y_N1, steps="compiled"):
+        self.fits, self.X_NF, self.Y_N1 = fits, X_NF, Y_N1
         ref = fits[0]
-        self.n_samples = X_NF.shape[0]
-        if ref.batch_size != "auto" and ref.batch_size > self.n_samples:
+        self.n_samples = N = X_NF.shape[0]
+        if ref.batch_size != "auto" and ref.batch_size > N:
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than "
                 "sample size. It is going to be clipped",
                 stacklevel=4,
             )
-        self.batch_size = sklearn_compat.minibatch_size(ref.batch_size, self.n_samples)
-        self.batches = list(gen_batches(self.n_samples, self.batch_size))
+        self.batches = list(
+            gen_batches(N, sklearn_compat.minibatch_size(ref.batch_size, N))
+        )
         self.starts = np.array([0] + [sl.stop for sl in self.batches], np.int64)
-        # Batches grouped by size (all but maybe the last share one), for the loss.
-        self.sizes_K = np.array([sl.stop - sl.start for sl in self.batches])
-        self.batch_groups = []
-        for size in np.unique(self.sizes_K):
-            cols = np.flatnonzero(self.sizes_K == size)
-            rows = np.concatenate(
-                [np.arange(self.batches[c].start, self.batches[c].stop) for c in cols]
-            )
-            if np.array_equal(rows, np.arange(rows[0], rows[0] + len(rows))):
-                rows = slice(int(rows[0]), int(rows[0]) + len(rows))  # no copy
-            self.batch_groups.append((int(size), cols, rows))
+        self.sizes_K = np.diff(self.starts)
         self.shapes = [c.shape for c in ref.coefs_]
-        # One row per seed, packed by sklearn; the bounds of each array in a row
-        # follow _pack's order (all coefs, then all intercepts), for the views.
+        # One row per seed, packed by sklearn: all coefs, then all intercepts.
         sizes = [int(np.prod(s)) for s in self.shapes] + [s[1] for s in self.shapes]
         self.bounds = np.concatenate([[0], np.cumsum(sizes)])
-        self.n_coef = int(sum(sizes[: len(self.shapes)]))
         self.coef_bounds = self.bounds[: len(self.shapes) + 1].astype(np.int64)
+        self.n_coef = int(self.coef_bounds[-1])
         self.params_SP = np.stack(
             [sklearn_compat.pack(f.coefs_, f.intercepts_) for f in fits]
         )
         self.velocity_SP = np.zeros_like(self.params_SP)
-        S0, N = len(fits), self.n_samples
-        self.X_buf = np.empty((S0, N, X_NF.shape[1]))
-        self.Y_buf = np.empty((S0, N, Y_N1.shape[1]), dtype=Y_N1.dtype)
-        self.prob_buf = np.empty((S0, N, 1))
-        self.hist_buf = np.empty(S0 * len(self.batches) * self.n_coef)
-        self.order_SN = np.tile(np.arange(self.n_samples), (len(fits), 1))
-        self.lr_S = np.full(len(fits), float(ref.learning_rate_init))
-        self.active = list(range(len(fits)))
-        self.best_loss = [np.inf] * len(fits)
-        self.no_improvement = [0] * len(fits)
-        self.warned = [False] * len(fits)
+        S = len(fits)
+        self.X_buf = np.empty((S, N, X_NF.shape[1]))
+        self.Y_buf = np.empty((S, N, Y_N1.shape[1]), dtype=Y_N1.dtype)
+        self.prob_buf = np.empty((S, N, 1))
+        self.hist_buf = np.empty(S * len(self.batches) * self.n_coef)
+        self.order_SN = np.tile(np.arange(N), (S, 1))
+        self.lr_S = np.full(S, float(ref.learning_rate_init))
+        self.active = list(range(S))
+        self.best_loss = [np.inf] * S
+        self.no_improvement = [0] * S
+        self.warned = [False] * S
         self.steps = self.choose_steps(steps)
-        self.runner = (_NumpySteps if self.steps == "numpy" else _CompiledSteps)(self)
+        self.runner = _Steps(self)
 
     def choose_steps(self, allowed):
-        """``'whole'``, ``'fused'``, ``'compiled'`` or ``'numpy'``: the most
-        ``allowed`` allows (one of :data:`STEPS`).
+        """The fastest path ``allowed`` allows: ``'whole'``, ``'fused'``,
+        ``'compiled'`` or ``'numpy'``.
 
         Compiled steps need numba and an activation whose function the C library
-        rounds as numpy and scipy do; fused products need one hidden layer, one
-        output, and this machine's BLAS ordering its small products as they do;
-        whole epochs need that for the output unit's products too.
+        rounds as numpy and scipy do. With one hidden layer and one output, the
+        hidden layer's products are compiled too (``'fused'``), and with the
+        output unit's a whole epoch runs in one call (``'whole'``), where this
+        machine's BLAS orders them as the kernels do.
         """
         ref = self.fits[0]
         if (
@@ -376,31 +325,25 @@ class _Lockstep:
         ):
             return "numpy"
         (n_in, n_hidden), *rest = self.shapes
-        if allowed in ("whole", "fused") and [s[1] for s in rest] == [1]:
-            if kernels.products_agree(self.sizes_K, n_in, n_hidden):
-                whole = kernels.output_products_agree(self.sizes_K, n_hidden)
-                return "whole" if allowed == "whole" and whole else "fused"
-        return "compiled"
+        if [s[1] for s in rest] != [1]:
+            return "compiled"
+        agree = kernels.products_agree(self.sizes_K, n_in, n_hidden)
+        return {"hidden": "fused", "hidden and output": "whole"}.get(agree, "compiled")
 
     def views(self, flat_SP):
         """Per-layer coef views ``(S, fan_in, fan_out)`` and intercept views."""
-        S = flat_SP.shape[0]
-        L = len(self.shapes)
+        S, L, b = flat_SP.shape[0], len(self.shapes), self.bounds
         coefs = [
-            flat_SP[:, self.bounds[i] : self.bounds[i + 1]].reshape(S, *self.shapes[i])
-            for i in range(L)
+            flat_SP[:, b[i] : b[i + 1]].reshape(S, *self.shapes[i]) for i in range(L)
         ]
         inters = [
-            flat_SP[:, self.bounds[L + i] : self.bounds[L + i + 1]].reshape(S, 1, -1)
-            for i in range(L)
+            flat_SP[:, b[L + i] : b[L + i + 1]].reshape(S, 1, -1) for i in range(L)
         ]
         return coefs, inters
 
     def run(self):
-        ref = self.fits[0]
-        for _ in range(ref.max_iter):
-            loss_S = self.epoch()
-            stopped = self.end_epoch(loss_S)
+        for _ in range(self.fits[0].max_iter):
+            stopped = self.end_epoch(self.epoch())
             if stopped:
                 self.retire(stopped)
             if not self.active:
@@ -410,17 +353,14 @@ class _Lockstep:
         return self.warned
 
     def epoch(self):
-        ref = self.fits[0]
         S = len(self.active)
-        if ref.shuffle:
-            # sklearn shuffles (X, y) by a shuffled arange; shuffling the row of
-            # indices in place makes the same Fisher-Yates swaps from the same
-            # draws (they depend only on the length), so the order is the same.
+        if self.fits[0].shuffle:
+            # sklearn shuffles an arange; shuffling the previous order in place makes
+            # the same swaps from the same draws (they depend only on the length).
             for row, k in enumerate(self.active):
-                self.fits[k]._random_state.shuffle(self.order_SN[row])
-        # The epoch's arrays reuse the first S rows of buffers made for all seeds.
-        # np.take copies whole rows at once, where X_NF[order_SN] gathers element
-        # by element; either way the values are the same.
+                sklearn_compat.shuffle_in_place(self.fits[k], self.order_SN[row])
+        # np.take copies whole rows (X_NF[order_SN] gathers element by element);
+        # the epoch's arrays reuse the first S rows of buffers made for all seeds.
         X_SNF = np.take(self.X_NF, self.order_SN, axis=0, out=self.X_buf[:S])
         Y_SN1 = np.take(self.Y_N1, self.order_SN, axis=0, out=self.Y_buf[:S])
         prob_SN1 = self.prob_buf[:S]
@@ -434,8 +374,7 @@ class _Lockstep:
         ref = self.fits[0]
         stopped = []
         for row, k in enumerate(self.active):
-            clf = self.fits[k]
-            loss = loss_S[row]
+            clf, loss = self.fits[k], loss_S[row]
             clf.n_iter_ += 1
             clf.loss_ = loss
             clf.t_ += self.n_samples
@@ -444,8 +383,7 @@ class _Lockstep:
                 self.no_improvement[k] += 1
             else:
                 self.no_improvement[k] = 0
-            if loss < self.best_loss[k]:
-                self.best_loss[k] = loss
+            self.best_loss[k] = min(self.best_loss[k], loss)
             if ref.learning_rate == "invscaling":
                 self.lr_S[row] = (
                     float(ref.learning_rate_init) / (clf.t_ + 1) ** ref.power_t
@@ -466,14 +404,20 @@ class _Lockstep:
         vcoefs, vinters = self.views(self.velocity_SP)
         for row in rows:
             k = self.active[row]
-            _finish(
-                self.fits[k],
-                [c[row] for c in coefs] + [b[row, 0] for b in inters],
-                [v[row] for v in vcoefs] + [v[row, 0] for v in vinters],
-                float(self.lr_S[row]),
-                self.best_loss[k],
-                self.no_improvement[k],
+            clf = self.fits[k]
+            clf.coefs_ = [c[row].copy() for c in coefs]
+            clf.intercepts_ = [b[row, 0].copy() for b in inters]
+            clf.best_loss_ = self.best_loss[k]
+            velocities = [v[row] for v in vcoefs] + [v[row, 0] for v in vinters]
+            sklearn_compat.set_sgd_state(
+                clf, velocities, float(self.lr_S[row]), self.no_improvement[k]
             )
+            if not all(np.isfinite(p).all() for p in clf.coefs_ + clf.intercepts_):
+                raise ValueError(
+                    f"Seed {clf.random_state}: the solver produced non-finite "
+                    "weights. The input data may contain large values and need "
+                    "scaling."
+                )
         keep = [r for r in range(len(self.active)) if r not in set(rows)]
         self.active = [self.active[r] for r in keep]
         self.params_SP = self.params_SP[keep]
@@ -482,54 +426,10 @@ class _Lockstep:
         self.lr_S = self.lr_S[keep]
 
 
-def _finish(clf, params, velocities, learning_rate, best_loss, no_improvement):
-    """Write a seed's final state into its estimator, as sklearn's ``fit`` leaves it.
-
-    ``params`` and ``velocities`` are the coefficient arrays, then the
-    intercept arrays (copied here).
-    """
-    n_layers = len(params) // 2
-    clf.coefs_ = [p.copy() for p in params[:n_layers]]
-    clf.intercepts_ = [p.copy() for p in params[n_layers:]]
-    clf.best_loss_ = best_loss
-    clf._no_improvement_count = no_improvement
-    fitted = clf.coefs_ + clf.intercepts_
-    opt = sklearn_compat.SGDOptimizer(
-        fitted,
-        clf.learning_rate_init,
-        clf.learning_rate,
-        clf.momentum,
-        clf.nesterovs_momentum,
-        clf.power_t,
-    )
-    opt.learning_rate = learning_rate
-    opt.velocities = [v.copy() for v in velocities]
-    clf._optimizer = opt
-    if not all(np.isfinite(p).all() for p in fitted):
-        raise ValueError(
-            f"Seed {clf.random_state}: the solver produced non-finite weights. "
-            "The input data may contain large values and need scaling."
-        )
-
-
-def _batch_buffers(shapes, sizes_K, S):
-    """Per batch size: hidden activations, their transposes, and the deltas."""
-    widths = [s[1] for s in shapes]
-    buffers = {}
-    for n_b in np.unique(sizes_K):
-        zs = [np.empty((S, n_b, w)) for w in widths[:-1]]
-        ds = [np.empty((S, n_b, w)) for w in widths]
-        buffers[int(n_b)] = zs, [z.transpose(0, 2, 1) for z in zs], ds
-    return buffers
-
-
 def _history_views(hist, S, coef_bounds):
-    """Per layer, the ``(S, K, fan_in * fan_out)`` block of the weight history.
-
-    Each batch's weights before its update go there (for the L2 term of its
-    loss); one C-contiguous block per layer gives numpy's dot products
-    without a copy.
-    """
+    """Per layer, the ``(S, K, fan_in * fan_out)`` block of the weight history:
+    each batch's weights before its update (for the L2 term of its loss), one
+    C-contiguous block per layer, so that numpy's dot products need no copy."""
     K = hist.size // (S * int(coef_bounds[-1]))
     return [
         hist[S * K * a : S * K * b].reshape(S, K, b - a)
@@ -547,73 +447,150 @@ def _squared_norms(history):
     return l2_SK
 
 
-class _CompiledSteps:
-    """An epoch's minibatches and losses in the compiled steps of :mod:`.kernels`."""
+# The numpy path's steps between two products, with the compiled kernels' arguments.
+# Each operand has sklearn's own strides (C-contiguous, or the transpose of a
+# C-contiguous block), so each sum runs along a contiguous row as sklearn's does.
+
+
+def _column_sums(d_SBW, out_S1W):
+    np.add.reduce(d_SBW, axis=1, keepdims=True, out=out_S1W)
+
+
+def _output_error(p_SBW, b_S1W, y_SBW, delta_SBW, grad_b_S1W):
+    expit(np.add(p_SBW, b_S1W, out=p_SBW), out=p_SBW)
+    np.subtract(p_SBW, y_SBW, out=delta_SBW)
+    _column_sums(delta_SBW, grad_b_S1W)
+
+
+def _sgd_update(
+    params_SP, grad_SP, velocity_SP, lr_S, hist, bounds, k, alpha, n_b, momentum,
+    nesterov,
+):  # fmt: skip
+    for hist_SKC, (a, b) in zip(
+        _history_views(hist, len(params_SP), bounds), pairwise(bounds)
+    ):
+        hist_SKC[:, k] = params_SP[:, a:b]
+    n_coef = bounds[-1]
+    grad_SP[:, :n_coef] += alpha * params_SP[:, :n_coef]
+    grad_SP /= n_b
+    # sklearn: velocity = momentum * velocity - lr * grad, and with Nesterov the
+    # update is the same formula on the new velocity.
+    step_SP = lr_S[:, None] * grad_SP
+    np.subtract(momentum * velocity_SP, step_SP, out=velocity_SP)
+    params_SP += momentum * velocity_SP - step_SP if nesterov else velocity_SP
+
+
+def _batch_sums(terms_SN, sizes_K):
+    """Each batch's sum of ``terms_SN``, the batches as contiguous rows (all but
+    maybe the last of one size), so that numpy sums each pairwise as it does
+    sklearn's single batch."""
+    S, N = terms_SN.shape
+    full = N - N % int(sizes_K[0])
+    sums_SK = terms_SN[:, :full].reshape(S, -1, int(sizes_K[0])).sum(axis=2)
+    if full < N:
+        last_S1 = terms_SN[:, full:].sum(axis=1, keepdims=True)
+        sums_SK = np.concatenate([sums_SK, last_S1], axis=1)
+    return sums_SK
+
+
+def _epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, apart, out_S):
+    eps = np.finfo(prob_SN1.dtype).eps
+    p_SN1 = np.clip(prob_SN1, eps, 1 - eps)
+    # sklearn's xlogy(y, p) and xlogy(1 - y, 1 - p): with y in {0, 1} one is
+    # exactly +0 and the other is xlogy(1, q) for q = p or 1 - p.
+    log_SN = xlogy(1.0, np.where(Y_SN1, p_SN1, 1 - p_SN1))[:, :, 0]
+    if apart:
+        one_SN = Y_SN1[:, :, 0] != 0
+        sums_SK = _batch_sums(np.where(one_SN, log_SN, 0.0), sizes_K)
+        sums_SK = sums_SK + _batch_sums(np.where(one_SN, 0.0, log_SN), sizes_K)
+    else:
+        sums_SK = _batch_sums(log_SN, sizes_K)
+    loss_SK = -(sums_SK / sizes_K) + (0.5 * alpha) * l2_SK / sizes_K
+    total_S = np.add.accumulate(loss_SK * sizes_K, axis=1)[:, -1]
+    np.divide(total_S, prob_SN1.shape[1], out=out_S)
+
+
+class _Steps:
+    """An epoch's minibatches and losses, by numpy calls (the reference path) or
+    by the compiled steps of :mod:`.kernels` between the same ``np.matmul``
+    products, or by :func:`.kernels.whole_epoch`."""
 
     def __init__(self, lock):
         self.lock = lock
         ref = lock.fits[0]
-        self.code = kernels.ACTIVATION_CODES[ref.activation]
-        self.alpha = float(ref.alpha)
-        self.momentum = float(ref.momentum)
+        self.alpha, self.momentum = float(ref.alpha), float(ref.momentum)
         self.nesterov = bool(ref.nesterovs_momentum)
+        if lock.steps == "numpy":
+            act, deriv = _HIDDEN[ref.activation], _DERIVATIVE[ref.activation]
+            self.bias_activation = lambda z, b: act(np.add(z, b, out=z))
+
+            def derivative_sums(z, d, grad_b):
+                deriv(z, d)
+                _column_sums(d, grad_b)
+
+            self.derivative_sums = derivative_sums
+            self.output_error, self.sgd_update = _output_error, _sgd_update
+            self.losses = _epoch_losses
+            return
+        self.code = code = kernels.ACTIVATION_CODES[ref.activation]
+        self.bias_activation = lambda z, b: kernels.bias_activation(z, b, code)
+        self.derivative_sums = lambda z, d, g: kernels.derivative_sums(z, d, g, code)
+        self.output_error, self.sgd_update = kernels.output_error, kernels.sgd_update
+        self.losses = kernels.epoch_losses
 
     def minibatches(self, X_SNF, Y_SN1, prob_SN1, hist):
-        if self.lock.steps == "whole":
-            self.whole_epoch(X_SNF, Y_SN1, prob_SN1, hist)
-        else:
-            self.step_by_step(X_SNF, Y_SN1, prob_SN1, hist)
-
-    def step_by_step(self, X_SNF, Y_SN1, prob_SN1, hist):
-        """The epoch's minibatches in compiled steps, products by np.matmul; with
-        fused steps, the one hidden layer's own two products are compiled too."""
-        lock, code = self.lock, self.code
-        fused = lock.steps == "fused"
-        params_SP, velocity_SP = lock.params_SP, lock.velocity_SP
+        lock = self.lock
+        params_SP, grad_SP = lock.params_SP, np.empty_like(lock.params_SP)
+        if lock.steps == "whole":
+            return self.whole_epoch(X_SNF, Y_SN1, prob_SN1, hist, grad_SP)
         coefs, inters = lock.views(params_SP)
         coefs_T = [c.transpose(0, 2, 1) for c in coefs]
-        grad_SP = np.empty_like(params_SP)
         gcoefs, ginters = lock.views(grad_SP)
-        L = len(lock.shapes)
+        L, S = len(lock.shapes), len(lock.active)
+        fused, code = lock.steps == "fused", getattr(self, "code", None)
         X_T_SFN = X_SNF.transpose(0, 2, 1)
-        buffers = _batch_buffers(lock.shapes, lock.sizes_K, len(lock.active))
+        widths = [s[1] for s in lock.shapes]
+        buffers = {  # per batch size: hidden activations and deltas
+            int(n): (
+                [np.empty((S, n, w)) for w in widths[:-1]],
+                [np.empty((S, n, w)) for w in widths],
+            )
+            for n in np.unique(lock.sizes_K)
+        }
         for k, sl in enumerate(lock.batches):
             n_b = sl.stop - sl.start
-            zs, zs_T, ds = buffers[n_b]
+            zs, ds = buffers[n_b]
             acts = [X_SNF[:, sl], *zs, prob_SN1[:, sl]]
-            acts_T = [X_T_SFN[:, :, sl], *zs_T]
+            acts_T = [X_T_SFN[:, :, sl], *(z.transpose(0, 2, 1) for z in zs)]
             for i in range(L - 1):
-                if fused:  # (one hidden layer, one output)
-                    kernels.hidden_forward(
-                        acts[i], coefs[i], inters[i], acts[i + 1], code
-                    )
-                else:
-                    np.matmul(acts[i], coefs[i], out=acts[i + 1])
-                    kernels.bias_activation(acts[i + 1], inters[i], code)
+                if fused:  # one hidden layer, its two products compiled
+                    kernels.hidden_forward(acts[0], coefs[0], inters[0], zs[0], code)
+                    break
+                self.bias_activation(
+                    np.matmul(acts[i], coefs[i], out=acts[i + 1]), inters[i]
+                )
             np.matmul(acts[L - 1], coefs[L - 1], out=acts[L])
-            kernels.output_error(
+            self.output_error(
                 acts[L], inters[L - 1], Y_SN1[:, sl], ds[L - 1], ginters[L - 1]
             )
             for i in range(L - 1, -1, -1):
                 np.matmul(acts_T[i], ds[i], out=gcoefs[i])
-                if fused:  # the hidden layer's gradients, its product included
+                if fused:
                     kernels.hidden_backward(
-                        acts[0], acts[1], ds[1], coefs[1], ds[0], gcoefs[0],
+                        acts[0], zs[0], ds[1], coefs[1], ds[0], gcoefs[0],
                         ginters[0], code,
                     )  # fmt: skip
                     break
                 if i > 0:
                     np.matmul(ds[i], coefs_T[i], out=ds[i - 1])
-                    kernels.derivative_sums(acts[i], ds[i - 1], ginters[i - 1], code)
-            kernels.sgd_update(
-                params_SP, grad_SP, velocity_SP, lock.lr_S, hist, lock.coef_bounds,
-                k, self.alpha, n_b, self.momentum, self.nesterov,
+                    self.derivative_sums(acts[i], ds[i - 1], ginters[i - 1])
+            self.sgd_update(
+                params_SP, grad_SP, lock.velocity_SP, lock.lr_S, hist,
+                lock.coef_bounds, k, self.alpha, n_b, self.momentum, self.nesterov,
             )  # fmt: skip
 
-    def whole_epoch(self, X_SNF, Y_SN1, prob_SN1, hist):
-        """The epoch's minibatches in one compiled call (one hidden layer)."""
+    def whole_epoch(self, X_SNF, Y_SN1, prob_SN1, hist, grad_SP):
         lock = self.lock
-        grad_SP = np.empty_like(lock.params_SP)
         (W, w), (b, c) = lock.views(lock.params_SP)
         (gW, gw), (gb, gc) = lock.views(grad_SP)
         S, n_b, H = len(lock.active), int(lock.sizes_K.max()), lock.shapes[0][1]
@@ -628,102 +605,11 @@ class _CompiledSteps:
     def epoch_losses(self, prob_SN1, Y_SN1, l2_SK):
         """Each seed's epoch loss, summed batch by batch as sklearn does."""
         loss_S = np.empty(prob_SN1.shape[0])
-        kernels.epoch_losses(
-            prob_SN1, Y_SN1, l2_SK, self.lock.sizes_K, self.alpha, loss_S
-        )
+        self.losses(
+            prob_SN1, Y_SN1, l2_SK, self.lock.sizes_K, self.alpha,
+            sklearn_compat.LOSS_SUMS_LABELS_APART, loss_S,
+        )  # fmt: skip
         return loss_S
-
-
-class _NumpySteps:
-    """An epoch's minibatches and losses in numpy calls over all seeds."""
-
-    def __init__(self, lock):
-        self.lock = lock
-
-    def minibatches(self, X_SNF, Y_SN1, prob_SN1, hist):
-        lock = self.lock
-        ref = lock.fits[0]
-        S = len(lock.active)
-        params_SP, velocity_SP = lock.params_SP, lock.velocity_SP
-        coefs, inters = lock.views(params_SP)
-        coefs_T = [c.transpose(0, 2, 1) for c in coefs]
-        grad_SP = np.empty_like(params_SP)
-        gcoefs, ginters = lock.views(grad_SP)
-        tmp1_SP, tmp2_SP = np.empty_like(params_SP), np.empty_like(params_SP)
-        tmp_SC = np.empty((S, lock.n_coef))
-        grad_coef_SC, params_coef_SC = (
-            grad_SP[:, : lock.n_coef],
-            params_SP[:, : lock.n_coef],
-        )
-        hist_SKCs = _history_views(hist, S, lock.coef_bounds)
-        coefs_SC = [params_SP[:, a:b] for a, b in pairwise(lock.coef_bounds)]
-        act = _HIDDEN[ref.activation]
-        deriv = _DERIVATIVE[ref.activation]
-        alpha, momentum, nesterov = ref.alpha, ref.momentum, ref.nesterovs_momentum
-        lr_S11 = lock.lr_S[:, None]
-        L = len(lock.shapes)
-        # Every operand is a block with sklearn's own strides (C-contiguous, or the
-        # transpose of a C-contiguous block), so each matmul block runs the same
-        # BLAS call as sklearn's `a @ b` and each sum runs along a contiguous row.
-        X_T_SFN = X_SNF.transpose(0, 2, 1)
-        buffers = _batch_buffers(lock.shapes, lock.sizes_K, S)
-        for k, sl in enumerate(lock.batches):
-            n_b = sl.stop - sl.start
-            zs, zs_T, ds = buffers[n_b]
-            # The L2 term of this batch's loss uses the weights before its update.
-            for hist_SKC, coef_SC in zip(hist_SKCs, coefs_SC):
-                hist_SKC[:, k] = coef_SC
-            acts = [X_SNF[:, sl], *zs, prob_SN1[:, sl]]
-            acts_T = [X_T_SFN[:, :, sl], *zs_T]
-            for i in range(L):
-                np.matmul(acts[i], coefs[i], out=acts[i + 1])
-                np.add(acts[i + 1], inters[i], out=acts[i + 1])
-                if i < L - 1:
-                    act(acts[i + 1])
-            expit(acts[L], out=acts[L])
-            np.subtract(acts[L], Y_SN1[:, sl], out=ds[L - 1])
-            for i in range(L - 1, -1, -1):
-                np.matmul(acts_T[i], ds[i], out=gcoefs[i])
-                np.add.reduce(ds[i], axis=1, keepdims=True, out=ginters[i])
-                if i > 0:
-                    np.matmul(ds[i], coefs_T[i], out=ds[i - 1])
-                    deriv(acts[i], ds[i - 1])
-            np.multiply(alpha, params_coef_SC, out=tmp_SC)
-            np.add(grad_coef_SC, tmp_SC, out=grad_coef_SC)
-            np.divide(grad_SP, n_b, out=grad_SP)
-            # sklearn: velocity = momentum * velocity - lr * grad, and with
-            # Nesterov the update is the same formula on the new velocity.
-            np.multiply(momentum, velocity_SP, out=tmp1_SP)
-            np.multiply(lr_S11, grad_SP, out=tmp2_SP)
-            np.subtract(tmp1_SP, tmp2_SP, out=velocity_SP)
-            if nesterov:
-                np.multiply(momentum, velocity_SP, out=tmp1_SP)
-                np.subtract(tmp1_SP, tmp2_SP, out=tmp1_SP)
-                np.add(params_SP, tmp1_SP, out=params_SP)
-            else:
-                np.add(params_SP, velocity_SP, out=params_SP)
-
-    def epoch_losses(self, prob_SN1, Y_SN1, l2_SK):
-        """Each seed's epoch loss, summed batch by batch as sklearn does."""
-        lock = self.lock
-        alpha = lock.fits[0].alpha
-        eps = np.finfo(prob_SN1.dtype).eps
-        p_SN1 = np.clip(prob_SN1, eps, 1 - eps)
-        # sklearn adds xlogy(y, p) + xlogy(1 - y, 1 - p); with y in {0, 1} one term
-        # is exactly +0 and the other is xlogy(1, q) for q = p or 1 - p, so a single
-        # xlogy (the same scipy log) gives the same bits at half the cost.
-        terms_SN1 = xlogy(1.0, np.where(Y_SN1, p_SN1, 1 - p_SN1))
-        S, K = l2_SK.shape
-        loss_SK = np.empty((S, K))
-        sizes_K = lock.sizes_K
-        for size, cols, rows in lock.batch_groups:
-            # A C-contiguous copy, so that numpy sums each batch pairwise along
-            # a contiguous row exactly as it does for sklearn's single batch.
-            t_SBn = np.ascontiguousarray(terms_SN1[:, rows, 0]).reshape(S, -1, size)
-            loss_SK[:, cols] = -(t_SBn.sum(axis=2) / size)
-        loss_SK += (0.5 * alpha) * l2_SK / sizes_K
-        accumulated_SK = np.add.accumulate(loss_SK * sizes_K, axis=1)
-        return accumulated_SK[:, -1] / lock.n_samples
 
 
 def _same_bits(a, b):
@@ -736,9 +622,11 @@ def differences(clf, ref):
 
     The rule of "identical" everywhere (the exactness check, the benchmark): the
     weights, ``n_iter_``, the final loss and the loss curve; for SGD also ``t_``,
-    ``best_loss_`` and whether sklearn's stopping rule ended the run. An L-BFGS
-    fit has a loss curve only from the course's wrapper (``MLPClassifierLBFGS``);
-    a plain one's is absent from both.
+    ``best_loss_``, whether sklearn's stopping rule ended the run, and the state
+    the fit leaves for another (the learning rate and velocities of its
+    optimizer, its count of epochs without improvement, its random state). An
+    L-BFGS fit has a loss curve only from the course's wrapper
+    (``MLPClassifierLBFGS``); a plain one's is absent from both.
     """
     checks = {
         "coefs_": all(_same_bits(a, b) for a, b in zip(clf.coefs_, ref.coefs_)),
@@ -750,11 +638,18 @@ def differences(clf, ref):
         "loss_": _same_bits(clf.loss_, ref.loss_),
     }
     if clf.solver == "sgd":
+        ours, theirs = sklearn_compat.sgd_state(clf), sklearn_compat.sgd_state(ref)
         checks |= {
             "t_": clf.t_ == ref.t_,
             "best_loss_": _same_bits(clf.best_loss_, ref.best_loss_),
             "converged": sklearn_compat.sgd_stopped_by_rule(clf)
             == sklearn_compat.sgd_stopped_by_rule(ref),
+        }
+        checks |= {
+            name: all(_same_bits(a, b) for a, b in zip(ours[name], theirs[name]))
+            if name in ("velocities", "random_state")
+            else _same_bits(ours[name], theirs[name])
+            for name in ours
         }
     return [name for name, same in checks.items() if not same]
 
