@@ -208,7 +208,7 @@ def click_menu(page, *labels):
 
 @pytest.mark.slow
 def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     executable = chromium()
     artifacts = Path(ARTIFACTS) if ARTIFACTS else tmp_path / "artifacts"
@@ -283,17 +283,6 @@ def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(tmp_path):
             download = downloads[0]
             pdf_path = tmp_path / "downloaded.pdf"
             download.save_as(pdf_path)
-            # The menu saved the notebook; run the checks' cell again, as its
-            # Markdown asks: only the name and COLLABORATORS.txt are left to do.
-            last = page.locator(".jp-Notebook .jp-CodeCell").last
-            last.locator(".cm-content").click()
-            page.keyboard.press("Shift+Enter")
-            output = last.locator(".jp-OutputArea")
-            expect(output).not_to_contain_text("never ran", timeout=60_000)
-            expect(output).to_contain_text("Before uploading", timeout=60_000)
-            said = output.inner_text()
-            assert "still says 'Your Name'" in said, said
-            assert "top to bottom" not in said and "shows an error" not in said
         except Exception:
             page.screenshot(path=str(artifacts / "jupyterlab-failure.png"))
             raise

@@ -128,7 +128,7 @@ def test_wrapper_and_engine_tests_pass_on_other_supported_releases(name, release
     bit-for-bit tests (its compiled path and its numpy one) and the wrapper's."""
     python = _environment(name)
     result = subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o",
+        [str(python), "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-o",
          "addopts=", "-m", "not slow", "tests/test_lbfgs_wrapper.py",
          "tests/test_versions.py", "tests/test_lockstep.py", "tests/test_kernels.py"],
         cwd=ROOT, capture_output=True, text=True, timeout=900,
@@ -139,5 +139,10 @@ def test_wrapper_and_engine_tests_pass_on_other_supported_releases(name, release
     ).stdout.strip()  # fmt: skip
     assert version.startswith(release), version
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout and " skipped" not in result.stdout
+    assert " passed" in result.stdout
+    skipped = [line for line in result.stdout.splitlines() if "SKIPPED" in line]
+    # The oldest environment has no numba (the engine's numpy path); the 1.6 one
+    # has numba 0.60, where the compiled path runs too.
+    allowed = "numba is not installed" if name == "oldest" else None
+    assert all(allowed and allowed in line for line in skipped), skipped
     assert sys.executable != str(python)
