@@ -53,19 +53,27 @@ def floor_notebook(folder):
     return path
 
 
-def check_share(seeds):
-    """The exactness check's share of each SGD setting's training of ``seeds``."""
+def check_share(seeds, repeat=5):
+    """The exactness check's share of each SGD setting's training of ``seeds``: the
+    check's own time (``training.exactness_check``) against the setting's, each the
+    median of ``repeat`` (a difference of two noisy timings would drown it)."""
     X, y, _, _ = inputs.load_xor_data(homework_dir=ROOT)
     shares = {}
     for name, est in homework_settings(NOTEBOOK).items():
         if est.solver != "sgd":
             continue
-        seconds = {}
-        for check in (False, True):
+        # Workers started and kernels loaded first, so no timing pays for it.
+        training.fit_seeds(est, X, y, seeds[:2], summary=False)
+        times = {"setting": [], "check": []}
+        for _ in range(repeat):
             start = time.perf_counter()
-            training.fit_seeds(est, X, y, seeds, check=check, summary=False)
-            seconds[check] = time.perf_counter() - start
-        shares[name] = (seconds[True] - seconds[False]) / seconds[True], seconds[True]
+            training.fit_seeds(est, X, y, seeds, summary=False)
+            times["setting"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            training.exactness_check(est, X, y, seeds[0])
+            times["check"].append(time.perf_counter() - start)
+        setting, check = (statistics.median(times[k]) for k in ("setting", "check"))
+        shares[name] = check / setting, setting
     return shares
 
 
