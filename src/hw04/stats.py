@@ -512,7 +512,8 @@ def activation_gaps(rates, settings):
     Returns
     -------
     gaps : pandas.DataFrame
-        One row per condition; per solver (``'L-BFGS'``, ``'SGD'``) the gap and,
+        One row per condition; per solver (``'L-BFGS'``, ``'SGD'``) the gap of the
+        two rates rounded to two decimals, as the tables print them, and,
         in ``'<solver> intervals'``, ``'apart'`` where the two 95 % intervals do
         not overlap, else ``'overlap'``.
     """
@@ -527,7 +528,8 @@ def activation_gaps(rates, settings):
                 if est.solver == solver
             }
             relu, logistic = pair["relu"], pair["logistic"]
-            row[label] = logistic["rate"] - relu["rate"]
+            # The difference of the rates as printed, so that the two agree.
+            row[label] = round(round(logistic["rate"], 2) - round(relu["rate"], 2), 2)
             apart = intervals_apart(relu, logistic)
             row[f"{label} intervals"] = "apart" if apart else "overlap"
         table[condition] = row
