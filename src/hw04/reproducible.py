@@ -95,8 +95,7 @@ def install_kernelspec(prefix):
 
     from ipykernel.kernelspec import install
 
-    spec_file = Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
-    if not _replaceable(spec_file / "kernel.json"):
+    if not _replaceable(kernelspec_file(prefix)):
         return None
     wanted = wanted_environment()
     # With the switch, the kernel carries it too, so that its notice can say why.
@@ -114,14 +113,14 @@ def install_kernelspec(prefix):
     return wanted
 
 
-def kernelspec_file():
-    """Where the set-up writes the ``python3`` kernelspec of this environment."""
+def kernelspec_file(prefix=None):
+    """Where the set-up writes the ``python3`` kernelspec of the environment at
+    ``prefix`` (default: this one)."""
     import sys
     from pathlib import Path
 
-    return (
-        Path(sys.prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
-    )
+    folder = Path(sys.prefix if prefix is None else prefix)
+    return folder / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
 
 
 def chosen_environment():

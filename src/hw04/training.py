@@ -234,7 +234,8 @@ def _fit_and_keep(
     label = label or f"{estimator.solver}-{estimator.activation}"
     reason = lockstep.unsupported_reason(estimator, y, X)
     batched = engine == "batched" and reason is None
-    if engine == "batched" and engine_declines(estimator, X, y):
+    if engine == "batched" and reason and lockstep.is_sgd(estimator):
+        # engine_declines's reason, computed once above (L-BFGS is not declined).
         lockstep.warn_fallback(reason, stacklevel=4)  # the notebook's call
     args = (estimator, X, y, seeds, "batched" if batched else "sklearn", check, keep)
     key = {"environment": cache.environment_key(estimator)}
