@@ -5,21 +5,22 @@ none) and returns it; none calls ``plt.show()``, fits a model or changes global
 matplotlib settings. The figures are sized for a printed page of
 :data:`TEXT_WIDTH` inches, with no text smaller than :data:`SMALLEST_FONT` points
 there, so that a figure placed at the full text width reads as it does on screen.
-They print in black and white too: the probability's two ends differ in lightness,
-and each series has its own marker shape.
+They print in black and white too: the grids' probability map grows lighter with
+p, and each series has its own marker shape.
 """
 
 import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from scipy.stats import binomtest
 from sklearn.metrics import log_loss, zero_one_loss
 
 TEXT_WIDTH = 6.7  # inches: a US-letter page with 0.9 in margins
-SMALLEST_FONT = 7.5  # points, for tick labels; titles and labels are larger
+SMALLEST_FONT = 7.0  # points, for tick labels and panel titles
 LABEL_FONT = 8.5
 
 
@@ -34,6 +35,15 @@ def _proba_colormap(n_bands=20):
 
 
 PROBA_CMAP = _proba_colormap()
+# The grids' map: viridis from its dark blue up, in bands of 0.05. Its lightness
+# rises with p (CIELAB L* by 6 or more per 0.1), so grey print keeps p apart.
+LIGHTNESS_CMAP = ListedColormap(
+    plt.get_cmap("viridis")(np.linspace(0.12, 1.0, 20)), name="proba_viridis"
+)
+HALO = [patheffects.withStroke(linewidth=1.2, foreground="white")]
+# A run whose probability stays this close to 0.5 over the whole plot has no
+# boundary worth drawing: its p = 0.5 contour would trace rounding noise.
+FLAT_AT_HALF = 0.02
 
 # Dark markers on the light ends of the colour scale stay visible everywhere.
 MARKERS = {
@@ -65,6 +75,7 @@ def plot_pretty_probabilities_for_clf(
     image_kwargs=None,
     marker_kwargs=None,
     ticks=None,
+    boundary_kwargs=None,
 ):
     """Draw the predicted probability of class 1 over a grid, with the points.
 
@@ -98,6 +109,10 @@ def plot_pretty_probabilities_for_clf(
     ticks : sequence of float, optional
         Tick positions on both axes; by default the whole numbers within the
         limits.
+    boundary_kwargs : dict, optional
+        Draw the decision boundary, the p = 0.5 contour, with these
+        ``ax.contour`` options; not drawn by default, nor where the probability
+        stays within :data:`FLAT_AT_HALF` of 0.5 over the whole plot.
 
     Returns
     -------
@@ -134,6 +149,11 @@ def plot_pretty_probabilities_for_clf(
            "interpolation_stage": "data", "aspect": "equal"}
         | (image_kwargs or {}),
     )  # fmt: skip
+    if boundary_kwargs is not None and np.abs(proba_HG - 0.5).max() > FLAT_AT_HALF:
+        ax.contour(
+            g1_G, g2_H, proba_HG, levels=[0.5],
+            **{"colors": "white", "linewidths": 0.8} | boundary_kwargs,
+        )  # fmt: skip
     for label, style in MARKERS.items():
         mask = y_N == label
         ax.plot(
@@ -184,8 +204,11 @@ def _subplots_in_inches(n_rows, n_cols, gaps, margins, height=None, **subplots_k
     )  # fmt: skip
 
 
-def make_grid_axes(n_panels, gaps=(0.12, 0.33), margins=(0.42, 1.1, 0.62, 0.4)):
-    """A figure with a near-square grid of square, unshared Axes.
+def make_grid_axes(
+    n_panels, panel=0.95, gaps=(0.12, 0.22), margins=(0.42, 1.0, 0.2, 0.38)
+):
+    """A figure :data:`TEXT_WIDTH` wide with a near-square grid of square, unshared
+    Axes, centred.
 
     Unshared: every panel gets the same limits anyway, and shared ones would pass
     each panel's limits and ticks on to all the others. The unused panels are
@@ -194,18 +217,25 @@ def make_grid_axes(n_panels, gaps=(0.12, 0.33), margins=(0.42, 1.1, 0.62, 0.4)):
     Parameters
     ----------
     n_panels : int
-    gaps : (float, float), default=(0.12, 0.33)
-        Horizontal and vertical space between panels (room for two-line titles).
-    margins : (float, float, float, float), default=(0.42, 1.1, 0.62, 0.4)
-        Left, right, top and bottom margins (the right one holds a colour bar and
-        the legend).
+    panel : float, default=0.95
+        Side of a panel, in inches (smaller where the grid would be wider than
+        the page).
+    gaps : (float, float), default=(0.12, 0.22)
+        Horizontal and vertical space between panels (room for one-line titles).
+    margins : (float, float, float, float), default=(0.42, 1.0, 0.2, 0.38)
+        The least left, right, top and bottom margins (the right one holds a
+        colour bar and the legend).
 
     Returns
     -------
     axes : ndarray of Axes, shape (n_panels,)
         The Axes to draw on, in reading order. ``axes[0].figure`` is the figure.
     """
-    axes = _subplots_in_inches(*grid_shape(n_panels), gaps, margins)[1].ravel()
+    n_rows, n_cols = grid_shape(n_panels)
+    left, right, top, bottom = margins
+    spare = TEXT_WIDTH - left - right - n_cols * panel - (n_cols - 1) * gaps[0]
+    margins = (left + max(spare, 0) / 2, right + max(spare, 0) / 2, top, bottom)
+    axes = _subplots_in_inches(n_rows, n_cols, gaps, margins)[1].ravel()
     for ax in axes[n_panels:]:
         ax.set_visible(False)
     return axes[:n_panels]
@@ -214,8 +244,11 @@ def make_grid_axes(n_panels, gaps=(0.12, 0.33), margins=(0.42, 1.1, 0.62, 0.4)):
 def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
     """One probability plot per fitted classifier, in a grid, with one colour bar.
 
-    The outer panels carry the axis labels; the right margin holds the colour
-    bar and the legend of the points' markers.
+    Drawn for grey print: the map's lightness rises with p
+    (:data:`LIGHTNESS_CMAP`) and each panel shows its p = 0.5 boundary. Each
+    panel's title gives its label and training error; the outer panels carry the
+    axis labels; the right margin holds the colour bar and the legend of the
+    points' markers.
 
     Parameters
     ----------
@@ -237,7 +270,8 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
     if labels is None:
         labels = [f"seed {clf.random_state}" for clf in clfs]
     if axes is None:
-        axes = make_grid_axes(len(clfs))
+        top = 0.45 if title else 0.2  # room for the figure's title
+        axes = make_grid_axes(len(clfs), margins=(0.42, 1.0, top, 0.38))
     if len(axes) < len(clfs):
         raise ValueError(f"{len(clfs)} classifiers but only {len(axes)} Axes.")
     n_cols = grid_shape(len(clfs))[1]
@@ -248,9 +282,12 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
             y_N,
             ax=ax,
             title_prefix=label,
-            title_format="{prefix}error {error:.3f}\nlog loss {loss:.3f}",
+            title_format="{prefix}error {error:.3f}",
             n_grid=81,
-            marker_kwargs={"markersize": 2.2},
+            image_kwargs={"cmap": LIGHTNESS_CMAP},
+            # A white halo keeps the black markers visible on the map's dark end.
+            marker_kwargs={"markersize": 2.0, "path_effects": HALO},
+            boundary_kwargs={},
             # Ticks at the blobs' centres only: the ends would touch the next panel's.
             ticks=[-1, 0, 1],
         )
@@ -267,7 +304,7 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
         if left_column:
             ax.set_ylabel("$x_2$", fontsize=LABEL_FONT, labelpad=1)
     fig = axes[0].figure
-    mappable = plt.cm.ScalarMappable(cmap=PROBA_CMAP, norm=plt.Normalize(0.0, 1.0))
+    mappable = plt.cm.ScalarMappable(cmap=LIGHTNESS_CMAP, norm=plt.Normalize(0.0, 1.0))
     # The colour bar and the legend sit in the right margin, beside the grid.
     right = max(ax.get_position().x1 for ax in axes)
     top = max(ax.get_position().y1 for ax in axes)

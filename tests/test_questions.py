@@ -6,37 +6,42 @@ import nbformat
 
 from conftest import ROOT
 
+# A problem's title ("Problem 1: ...") or a part's prompt ("1 (a): ...").
+QUESTION = re.compile(r"^(Problem \d: .+|\d \([abc]\): .+)$")
+
+
+def plain(text):
+    """Text without Markdown emphasis, headings' marks or runs of white space."""
+    text = re.sub(r"^#+ ", "", text, flags=re.M).replace("**", "").replace("*", "")
+    return " ".join(text.split())
+
 
 def course_questions():
-    """{question: how often the notebook asks it}, from tests/course_questions.txt."""
-    lines = (ROOT / "tests" / "course_questions.txt").read_text().splitlines()
-    rows = [line.split("\t") for line in lines if line and not line.startswith("#")]
-    return {question: int(count) for count, question in rows}
+    """Every title and prompt of tests/course_questions.md, the course's words."""
+    lines = (ROOT / "tests" / "course_questions.md").read_text().splitlines()
+    return [line for line in lines if QUESTION.match(line)]
 
 
-def question_cells():
-    """The text of each Problem's question cell, its lines joined by spaces."""
+def notebook_markdown():
     nb = nbformat.read(ROOT / "hw04.ipynb", as_version=4)
-    return [
-        " ".join(c.source.split())
+    return [plain(c.source) for c in nb.cells if c.cell_type == "markdown"]
+
+
+def test_every_title_and_prompt_of_the_course_is_in_the_notebook_word_for_word():
+    questions = course_questions()
+    assert len(questions) == 5 + 13  # five titles, thirteen parts
+    text = "\n".join(notebook_markdown())
+    for question in questions:
+        assert text.count(question) == 1, question
+
+
+def test_each_part_is_a_heading_of_its_own_in_the_courses_order():
+    nb = nbformat.read(ROOT / "hw04.ipynb", as_version=4)
+    headings = [
+        plain(line)
         for c in nb.cells
-        if c.cell_type == "markdown" and c.source.startswith("## Problem")
+        if c.cell_type == "markdown"
+        for line in c.source.splitlines()
+        if re.match(r"#{2,3} (Problem \d|\d \([abc]\))", line)
     ]
-
-
-def test_the_question_cells_hold_the_courses_questions_word_for_word():
-    cells = question_cells()
-    assert len(cells) == 5
-    text = " ".join(cells)
-    for question, count in course_questions().items():
-        assert text.count(question) == count, question
-
-
-def test_every_part_of_a_question_cell_is_one_of_the_courses_or_a_plot():
-    # A part that is not the course's is a plot to make, (a); no reworded question.
-    known = set(course_questions())
-    for cell in question_cells():
-        for part in re.findall(r"\*\*\(([abc])\)\*\* ([^*]+)", cell):
-            letter, text = part
-            if letter != "a":
-                assert text.strip() in known, text
+    assert headings == course_questions()

@@ -53,34 +53,69 @@ def test_probability_plot_draws_image_points_and_true_scores(fitted, small_xor):
     assert ax.get_xlim() == (-2.0, 2.0) and ax.get_ylim() == (-2.0, 2.0)
 
 
-class StepAtZero:
-    """A classifier whose P(y=1) jumps from about 0 to about 1 across x1 = 0."""
+class Ramp:
+    """A classifier whose P(y=1) rises linearly from 0 at x1 = -2 to 1 at x1 = 2,
+    or stays at ``flat`` everywhere."""
 
     random_state = 0
 
+    def __init__(self, flat=None):
+        self.flat = flat
+
     def predict_proba(self, X):
-        p_N = 1 / (1 + np.exp(-30 * np.asarray(X)[:, 0]))
+        x1 = np.asarray(X, dtype=float)[:, 0]
+        p_N = np.full(len(x1), self.flat) if self.flat else np.clip((x1 + 2) / 4, 0, 1)
         return np.column_stack([1 - p_N, p_N])
 
     def predict(self, X):
         return (self.predict_proba(X)[:, 1] > 0.5).astype(int)
 
 
-def test_probability_map_prints_apart_in_greyscale():
-    X = np.array([[-1.0, 1.5], [1.0, 1.5]])  # the points, clear of the samples
-    (ax,) = viz.plot_probability_grid([StepAtZero()], X, np.array([0, 1]))
+def lightness(rgb):
+    """CIELAB L* of sRGB colours (0-1): what a grey print keeps of a colour."""
+    rgb = np.asarray(rgb, dtype=float)[..., :3]
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    Y = linear @ [0.2126, 0.7152, 0.0722]
+    return np.where(Y > 216 / 24389, 116 * np.cbrt(Y) - 16, 24389 / 27 * Y)
+
+
+def test_the_grids_map_prints_every_0_1_of_p_as_another_grey():
+    X = np.array([[-1.0, 1.7], [1.0, 1.7]])  # the points, clear of the samples
+    (ax,) = viz.plot_probability_grid([Ramp()], X, np.array([0, 1]))
     fig = ax.figure
     fig.set_dpi(240)  # as printed
     fig.canvas.draw()
-    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(float)
-    grey_HW = rgb @ [0.299, 0.587, 0.114]  # ITU-R 601 luma, as PIL's 'L' mode
+    rgb_HW3 = np.asarray(fig.canvas.buffer_rgba())[..., :3] / 255
+    height = fig.canvas.get_width_height()[1]
 
-    def grey_at(x1, x2):
-        col, row = ax.transData.transform((x1, x2))
-        return grey_HW[fig.canvas.get_width_height()[1] - int(row), int(col)]
+    def drawn_lightness(p):  # at x1 where the ramp gives p, below the points
+        col, row = ax.transData.transform((4 * p - 2, -0.5))
+        return float(lightness(rgb_HW3[height - int(row), int(col)]))
 
-    p0, p1 = grey_at(-1.5, -1.0), grey_at(1.5, -1.0)
-    assert abs(p1 - p0) >= 60, (p0, p1)
+    # Bands of 0.05: sample each band's middle, 0.1 (two bands) apart.
+    drawn = [drawn_lightness(p) for p in np.arange(0.025, 1, 0.1)]
+    assert all(np.diff(drawn) >= 3), np.round(drawn, 1)
+    # The map itself, band by band.
+    bands = lightness(viz.LIGHTNESS_CMAP(np.arange(0.025, 1, 0.05)))
+    assert all(bands[2:] - bands[:-2] >= 3), np.round(bands, 1)
+
+
+def boundary_levels(ax):
+    return [list(c.levels) for c in ax.collections if hasattr(c, "levels")]
+
+
+def test_the_grids_draw_the_boundary_but_where_p_is_0_5_everywhere():
+    X = np.array([[-1.0, 1.7], [1.0, 1.7]])
+    ramp, flat = viz.plot_probability_grid([Ramp(), Ramp(flat=0.5)], X, [0, 1])
+    assert boundary_levels(ramp) == [[0.5]]
+    assert boundary_levels(flat) == []
+    # A single plot keeps the course's default: no boundary unless asked for.
+    single = viz.plot_pretty_probabilities_for_clf(Ramp(), X, [0, 1])
+    assert boundary_levels(single) == []
+    drawn = viz.plot_pretty_probabilities_for_clf(
+        Ramp(), X, [0, 1], boundary_kwargs={"colors": "k"}
+    )
+    assert boundary_levels(drawn) == [[0.5]]
 
 
 def test_probability_plot_makes_its_own_axes_and_colorbar(fitted, small_xor):
@@ -116,10 +151,7 @@ def test_probability_grid_one_panel_per_run_with_one_colorbar(fitted, small_xor)
     axes = viz.plot_probability_grid(fitted, X, y, ["a", "b", "c"], title="T")
     assert len(axes) == 3
     assert [ax.get_title().split(":")[0] for ax in axes] == ["a", "b", "c"]
-    error, loss = title_scores(axes[0])
-    assert loss == pytest.approx(
-        log_loss(y, fitted[0].predict_proba(X)[:, 1]), abs=5e-4
-    )
+    (error,) = title_scores(axes[0])
     assert error == pytest.approx(zero_one_loss(y, fitted[0].predict(X)), abs=5e-4)
     fig = axes[0].figure
     assert fig.get_suptitle() == "T"

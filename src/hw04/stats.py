@@ -8,7 +8,7 @@ plots all call it.
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom, binomtest
+from scipy.stats import binom, binomtest, fisher_exact
 
 from hw04 import sklearn_compat
 from hw04.wording import seed_list, span
@@ -87,19 +87,6 @@ def wilson_interval(k, n):
         return float("nan"), float("nan")
     interval = binomtest(int(k), int(n)).proportion_ci(method="wilson")
     return float(interval.low), float(interval.high)
-
-
-def intervals_apart(a, b):
-    """Whether two rates' intervals (mappings with ``ci_low`` and ``ci_high``, such
-    as rows of :func:`success_table`) do not overlap.
-
-    Examples
-    --------
-    >>> low, high = {"ci_low": 0.1, "ci_high": 0.3}, {"ci_low": 0.4, "ci_high": 0.6}
-    >>> intervals_apart(low, high), intervals_apart(low, {"ci_low": 0.2, "ci_high": 1})
-    (True, False)
-    """
-    return a["ci_low"] > b["ci_high"] or b["ci_low"] > a["ci_high"]
 
 
 def success_table(runs, by):
@@ -253,6 +240,45 @@ def plateau_loss(quadrants_fitted):
     return float(rest / 4 * entropy)
 
 
+def silent_on_a_quadrant(clf, x_N2):
+    """Whether a hidden ReLU unit of ``clf`` outputs 0 on every point of a whole
+    quadrant: those points then send it no gradient, so training cannot move it
+    to separate them. Always False for other activations, whose units never
+    output exactly 0.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> x_N2 = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]])
+    >>> unit = SimpleNamespace(activation="relu", coefs_=[np.array([[1.0], [0.0]])],
+    ...                        intercepts_=[np.array([0.0])])
+    >>> silent_on_a_quadrant(unit, x_N2)  # x1 < 0: two quadrants silent
+    True
+    """
+    if clf.activation != "relu":
+        return False
+    z_NH = np.asarray(x_N2, dtype=float) @ clf.coefs_[0] + clf.intercepts_[0]
+    quadrant_N = quadrant_of(x_N2)
+    return any(
+        bool((z_NH[quadrant_N == q] <= 0).all(axis=0).any())
+        for q in np.unique(quadrant_N)
+    )
+
+
+def share_near_a_plateau(loss_curve, within=0.02):
+    """The share of a run's iterations whose loss is within ``within`` of a
+    plateau's (:func:`plateau_loss` with 0, 1 or 2 quadrants fitted).
+
+    Examples
+    --------
+    >>> share_near_a_plateau([0.9, 0.70, 0.69, 0.5, 0.35, 0.1])
+    0.5
+    """
+    curve = np.asarray(loss_curve, dtype=float)[:, None]
+    plateaus = np.array([plateau_loss(k) for k in (0, 1, 2)])
+    return float(np.mean((np.abs(curve - plateaus) <= within).any(axis=1)))
+
+
 def describe_runs(fitted, seeds, x_N2, y_N):
     """How every run ends, one row per run, keyed by ``setting`` and ``seed``.
 
@@ -268,8 +294,10 @@ def describe_runs(fitted, seeds, x_N2, y_N):
     -------
     table : pandas.DataFrame
         ``setting``, ``seed``, the columns of :func:`what_it_predicts`,
-        ``predicts`` (in words), ``settled`` (:func:`settle_iteration`) and
-        ``still_falling`` (:func:`still_falling`).
+        ``predicts`` (in words), ``settled`` (:func:`settle_iteration`),
+        ``still_falling`` (:func:`still_falling`), ``near_plateau``
+        (:func:`share_near_a_plateau`) and ``silent_unit``
+        (:func:`silent_on_a_quadrant`).
     """
     rows = []
     for name, clfs in fitted.items():
@@ -283,6 +311,8 @@ def describe_runs(fitted, seeds, x_N2, y_N):
                     "predicts": describe(prediction),
                     "settled": settle_iteration(clf.loss_curve_),
                     "still_falling": still_falling(clf.loss_curve_),
+                    "near_plateau": share_near_a_plateau(clf.loss_curve_),
+                    "silent_unit": silent_on_a_quadrant(clf, x_N2),
                 }
             )
     return pd.DataFrame(rows)
@@ -414,7 +444,12 @@ def setting_facts(runs, settings, n_samples):
         (rounded to 0.01), ``zero_seeds`` (in words), ``failed``, the failed runs
         by quadrants fitted (``failed_fitting_2`` to ``failed_fitting_0``),
         ``iterations`` (the range), the medians of ``iterations``, ``updates``
-        and ``settled``, ``converged``, ``max_iter`` and ``at_max_iter``.
+        and ``settled``, ``failed_silent`` (failed runs with a ReLU unit silent on
+        a quadrant), the median share of iterations near a plateau of the runs
+        with zero error and of the failed runs (``near_plateau_zero``,
+        ``near_plateau_failed``, in percent), ``converged``, ``unit`` (what
+        ``n_iter`` counts: ``'iterations'`` or ``'epochs'``), ``max_iter`` and
+        ``at_max_iter``.
     """
     facts = {}
     for name, g in runs.groupby("setting", sort=False):
@@ -433,11 +468,49 @@ def setting_facts(runs, settings, n_samples):
             "median_iterations": g["n_iter"].median(),
             "median_updates": updates.median(),
             "median_settled": g["settled"].median(),
+            "failed_silent": int(failed["silent_unit"].sum()),
+            # In percent of a run's iterations, medians over the runs (NaN: none).
+            "near_plateau_zero": np.round(100 * zero["near_plateau"].median()),
+            "near_plateau_failed": np.round(100 * failed["near_plateau"].median()),
             "converged": int(g["converged"].sum()),
+            "unit": "epochs" if est.solver == "sgd" else "iterations",
             "max_iter": est.max_iter,
             "at_max_iter": int((g["n_iter"] == est.max_iter).sum()),
         }
     return pd.DataFrame.from_dict(facts, orient="index")
+
+
+# The facts the answers quote, as a printed table labels them (see setting_facts).
+FACT_LABELS = {
+    "zero_error": "runs with 0 training error",
+    "share": "share with 0 training error",
+    "failed": "failed runs",
+    "failed_fitting_0": "failed, fitting no quadrant",
+    "failed_silent": "failed, with a ReLU unit silent on a quadrant",
+    "near_plateau_zero": "% of its length near a plateau, runs with 0 error",
+    "near_plateau_failed": "% of its length near a plateau, failed runs",
+    "median_iterations": "median length",
+    "median_updates": "median weight updates",
+    "median_settled": "median settled by",
+    "converged": "converged",
+    "max_iter": "max_iter",
+    "at_max_iter": "stopped at max_iter",
+}
+
+
+def quoted_facts(facts, names=None, rows=None):
+    """:func:`setting_facts` as printed: one column per setting (``names``, default
+    all), one row per fact (``rows``, keys of :data:`FACT_LABELS`, default all),
+    labelled in words; a length is given in its setting's unit (L-BFGS
+    iterations, SGD epochs)."""
+    table = facts.loc[names or list(facts.index), rows or list(FACT_LABELS)].copy()
+    for column in ("median_iterations", "median_settled"):
+        if column in table:
+            table[column] = [
+                f"{v:g} {unit}"
+                for v, unit in zip(table[column], facts.loc[table.index, "unit"])
+            ]
+    return table.T.rename(index=FACT_LABELS).astype(object)
 
 
 def updates_per_epoch(estimator, n_samples):
@@ -500,7 +573,8 @@ SOLVER_NAMES = {"lbfgs": "L-BFGS", "sgd": "SGD"}
 
 
 def activation_gaps(rates, settings):
-    """Logistic minus ReLU in the share solving, per condition and solver.
+    """Logistic minus ReLU in the share solving, per condition and solver, with
+    the p-value of Fisher's exact test of the two counts.
 
     Parameters
     ----------
@@ -513,9 +587,9 @@ def activation_gaps(rates, settings):
     -------
     gaps : pandas.DataFrame
         One row per condition; per solver (``'L-BFGS'``, ``'SGD'``) the gap of the
-        two rates rounded to two decimals, as the tables print them, and,
-        in ``'<solver> intervals'``, ``'apart'`` where the two 95 % intervals do
-        not overlap, else ``'overlap'``.
+        two rates as the tables print them (to 0.01), and in ``'<solver> p'`` the
+        two-sided p-value (to 0.001) of the hypothesis that both activations
+        solve at the same rate.
     """
     by = rates.set_index(["condition", "setting"])
     table = {}
@@ -530,8 +604,8 @@ def activation_gaps(rates, settings):
             relu, logistic = pair["relu"], pair["logistic"]
             # The difference of the rates as printed, so that the two agree.
             row[label] = round(round(logistic["rate"], 2) - round(relu["rate"], 2), 2)
-            apart = intervals_apart(relu, logistic)
-            row[f"{label} intervals"] = "apart" if apart else "overlap"
+            counts = [[r["solved"], r["runs"] - r["solved"]] for r in (relu, logistic)]
+            row[f"{label} p"] = round(float(fisher_exact(counts).pvalue), 3)
         table[condition] = row
     return pd.DataFrame.from_dict(table, orient="index")
 

@@ -296,3 +296,101 @@ def per_solver(facts, settings, column):
         f"{compared(pair['relu'], pair['logistic'], ('ReLU', 'logistic'))}"
         for solver, pair in by.items()
     )
+
+
+ACTIVATIONS = {"relu": "ReLU", "logistic": "logistic sigmoid"}
+
+
+def easier(zero_error):
+    """'The logistic sigmoid seems easier to optimize' from the runs with zero
+    error per activation (a mapping ``{'relu': k, 'logistic': k}``), or 'Neither
+    activation seems easier to optimize' on a tie.
+
+    Examples
+    --------
+    >>> easier({"relu": 10, "logistic": 13})
+    'The logistic sigmoid seems easier to optimize'
+    >>> easier({"relu": 6, "logistic": 6})
+    'Neither activation seems easier to optimize'
+    """
+    if zero_error["relu"] == zero_error["logistic"]:
+        return "Neither activation seems easier to optimize"
+    best = max(ACTIVATIONS, key=lambda a: zero_error[a])
+    return f"The {ACTIVATIONS[best]} seems easier to optimize"
+
+
+def most_iterations(facts, settings):
+    """Which activation requires the most iterations (by median), solver by
+    solver: 'The logistic sigmoid requires the most iterations', or which one with
+    each solver where they disagree.
+    """
+    by = {}
+    for name, est in settings.items():
+        median = facts.loc[name, "median_iterations"]
+        by.setdefault(est.solver, {})[est.activation] = median
+    most = {
+        solver: ACTIVATIONS[max(pair, key=pair.get)]
+        if pair["relu"] != pair["logistic"]
+        else "neither"
+        for solver, pair in by.items()
+    }
+    if len(set(most.values())) == 1 and "neither" not in most.values():
+        return f"The {next(iter(most.values()))} requires the most iterations"
+    names = {"lbfgs": "L-BFGS", "sgd": "SGD"}
+    per = "; ".join(f"with {names[s]}, {a}" for s, a in most.items())
+    return f"Which requires the most iterations depends on the solver ({per})"
+
+
+def beyond_chance(gaps):
+    """Which gaps of :func:`hw04.stats.activation_gaps` are beyond chance (p below
+    0.05) and which are not, with their p-values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> gaps = pd.DataFrame({"L-BFGS": [0.16, 0.01], "L-BFGS p": [0.0, 0.62],
+    ...     "SGD": [0.33, 0.0], "SGD p": [0.0, 1.0]}, index=["2 units", "8 units"])
+    >>> print(beyond_chance(gaps))
+    Fisher's exact test puts 2 of the 4 gaps beyond chance (p < 0.05); within
+    chance: L-BFGS with 8 units (p = 0.62), SGD with 8 units (p = 1).
+    """
+    within = [
+        f"{solver} with {condition} (p = {row[f'{solver} p']:g})"
+        for condition, row in gaps.iterrows()
+        for solver in ("L-BFGS", "SGD")
+        if row[f"{solver} p"] >= 0.05
+    ]
+    total = 2 * len(gaps)
+    lead = (
+        f"Fisher's exact test puts {total - len(within)} of the {total} gaps beyond "
+        "chance (p < 0.05)"
+    )
+    return f"{lead}; within\nchance: {', '.join(within)}." if within else f"{lead}."
+
+
+def yes_or_no(always):
+    """5 (c)'s verdict: whether the logistic was easier in every comparison made,
+    which still cannot show *always*.
+
+    Examples
+    --------
+    >>> yes_or_no(False), yes_or_no(True)
+    ('No.', 'Yes, in the conditions tried.')
+    """
+    return "Yes, in the conditions tried." if always else "No."
+
+
+def experiments_skipped(params, by_fit, runs):
+    """Why the experiments of 5 (c) did not run: ``appendix = False``, or the SGD
+    settings ``by_fit`` that sklearn's own fit trained here, with the minutes
+    their appendix runs would take by it (from their ``fit_seconds`` in ``runs``).
+    """
+    if not params.appendix:
+        return "The experiments did not run (appendix = False)."
+    seconds = runs.loc[runs["setting"].isin(by_fit), "fit_seconds"].sum()
+    minutes = seconds * 4 * params.appendix_seeds / len(params.seeds) / 60
+    return (
+        f"The experiments did not run: the exact engine did not train "
+        f"{', '.join(by_fit)} here, and sklearn's fit of their appendix runs would "
+        f'take about {minutes:.0f} minutes; set engine = "sklearn" to run them anyway.'
+    )
