@@ -95,7 +95,7 @@ def test_the_engine_runs_only_where_it_was_verified(small_xor, monkeypatch):
 
     monkeypatch.setattr(lockstep, "_Lockstep", no_lockstep)
     with pytest.warns(lockstep.EngineFallbackWarning, match=sklearn.__version__):
-        fits = training.fit_seeds(est, X, y, [0, 1], n_jobs=1, progress=False)
+        fits = training.SeedTrainer(n_jobs=1).fit_seeds(est, X, y, [0, 1])
     assert fits.engine == "sklearn" and "verified bit for bit" in reason
     ref = est.set_params(random_state=1).fit(X, y)
     assert np.array_equal(fits.estimators[1].coefs_[0], ref.coefs_[0])
