@@ -109,10 +109,8 @@ def _environment(name):
 
     import make_homework
 
-    if name == "oldest":
-        return make_homework.oldest_environment()
     requirements = ROOT / "tests" / f"requirements-{name}.txt"
-    folder = ROOT / "build" / f"venv-{name}"
+    folder = ROOT / (".venv-oldest" if name == "oldest" else f"build/venv-{name}")
     stamp = folder / "hw04-requirements.txt"
     wanted = hashlib.sha256(requirements.read_bytes()).hexdigest()
     if not (stamp.exists() and stamp.read_text() == wanted):
