@@ -134,8 +134,9 @@ class SeedTrainer:
             self.memory.clear(warn=False)
         self._cell = (None, None)  # (execution count, its CellOutput)
 
-    def fit_seeds(self, estimator, X, y, seeds, *, keep="estimators", label=None,
-                  summary=False):  # fmt: skip
+    def fit_seeds(
+        self, estimator, X, y, seeds, *, keep="estimators", label=None, summary=False
+    ):
         """Fit ``estimator`` once per seed; keep the estimators or their table.
 
         Parameters
@@ -337,17 +338,18 @@ def error_rate(clf, X, y):
     return float(np.mean(clf.predict(X) != np.asarray(y)))
 
 
+# n_jobs and on_chunk have defaults only for joblib, which reads the key without them.
 def _train(estimator, X, y, seeds, engine, keep, environment, n_jobs=-1, on_chunk=None):
-    """Train every seed and check exactness; ``environment`` is only a key.
+    """Train every seed and check exactness; ``environment`` is only a key, and
+    ``on_chunk(n)`` is called as each chunk of ``n`` seeds is done.
 
     Returns what the cache keeps: the chunks' estimators, each list pickled by its
     worker (joblib's ``Memory`` writes and reads a few ``bytes`` at once, and this
     process unpickles them in C), or their rows; the seconds per run; the engine
     that trained them; the exactness check.
     """
-    check = engine == "batched"
     fits, seconds, outcome = _fit_parallel(
-        estimator, X, y, seeds, engine, n_jobs, on_chunk, check, keep
+        estimator, X, y, seeds, engine, n_jobs, on_chunk, keep
     )
     if outcome is None or outcome.identical:
         return fits, seconds, engine, outcome
@@ -357,17 +359,17 @@ def _train(estimator, X, y, seeds, engine, keep, environment, n_jobs=-1, on_chun
         "with sklearn's own fit."
     )
     fits, seconds, _ = _fit_parallel(
-        estimator, X, y, seeds, "sklearn", n_jobs, on_chunk, False, keep
+        estimator, X, y, seeds, "sklearn", n_jobs, on_chunk, keep
     )
     return fits, seconds, "sklearn", outcome
 
 
-def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, check, keep):
+def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, keep):
     """Fit chunks of seeds over joblib workers.
 
     Returns the chunks' estimators, each list pickled by its worker (or their
     rows), the seconds per run, and the exactness check (made by the first
-    chunk's worker) or None.
+    chunk's worker, where the engine trains) or None.
     """
     n_workers = max(1, min(effective_n_jobs(n_jobs), len(seeds)))
     # Lockstep groups: one per worker. Plain fits: smaller chunks, for balance.
@@ -376,7 +378,9 @@ def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, check, keep)
     chunks = [seeds[a:b] for a, b in zip([0, *ends[:-1]], ends) if b > a]
     fits, seconds, outcome = [], [], None
     jobs = (
-        delayed(_fit_chunk)(estimator, X, y, c, engine, check and i == 0, keep)
+        delayed(_fit_chunk)(
+            estimator, X, y, c, engine, engine == "batched" and i == 0, keep
+        )
         for i, c in enumerate(chunks)
     )
     results = Parallel(n_jobs=n_workers, return_as="generator")(jobs)
@@ -385,8 +389,7 @@ def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, check, keep)
             fits.append(chunk_fits)
             seconds += [secs / len(chunk)] * len(chunk)
             outcome = outcome or chunk_check
-            if on_chunk is not None:
-                on_chunk(len(chunk))
+            on_chunk(len(chunk))
     finally:
         # After an interrupt, joblib stops its workers when its generator closes:
         # now, not once the traceback that still holds it is gone.
