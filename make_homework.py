@@ -34,7 +34,6 @@ VENV = ROOT / ".venv"
 NOTEBOOK = ROOT / "hw04.ipynb"
 REQUIREMENTS = ROOT / "requirements.txt"
 DEV_REQUIREMENTS = ROOT / "tests" / "requirements-dev.txt"
-OLDEST_REQUIREMENTS = ROOT / "tests" / "requirements-oldest.txt"
 # What the set-up reads: a change to any of them fills .venv again.
 SETUP_INPUTS = [
     REQUIREMENTS,
@@ -121,17 +120,6 @@ def ensure_environment(command):
         seconds = time.perf_counter() - start
         print(f"With the set-up of {VENV.name}: {seconds:.1f} s in all.")
     sys.exit(code)
-
-
-def oldest_environment():
-    """``.venv-oldest``, made from requirements-oldest.txt; return its python."""
-    folder = ROOT / ".venv-oldest"
-    stamp = folder / "hw04-requirements.txt"
-    wanted = hashlib.sha256(OLDEST_REQUIREMENTS.read_bytes()).hexdigest()
-    if not (stamp.exists() and stamp.read_text() == wanted):
-        fill_environment(folder, OLDEST_REQUIREMENTS, with_project=True)
-        stamp.write_text(wanted)
-    return _venv_python(folder)
 
 
 # ------------------------------------------------------------------- commands

@@ -14,7 +14,7 @@ it, into one results folder, so that runs after the first find its cache:
 * new seeds: 16 seeds not run before, the appendix from the cache (target: at
   most 4x the floor), the rerun the course asks for;
 * the exactness check: each SGD setting's 16 new seeds trained by
-  ``training.fit_seeds`` with and without its check; its share of the time
+  ``SeedTrainer.fit_seeds`` with and without its check; its share of the time
   (target: at most 10 %).
 """
 
@@ -63,11 +63,12 @@ def check_share(seeds, repeat=5):
         if est.solver != "sgd":
             continue
         # Workers started and kernels loaded first, so no timing pays for it.
-        training.fit_seeds(est, X, y, seeds[:2], summary=False)
+        trainer = training.SeedTrainer()
+        trainer.fit_seeds(est, X, y, seeds[:2])
         times = {"setting": [], "check": []}
         for _ in range(repeat):
             start = time.perf_counter()
-            training.fit_seeds(est, X, y, seeds, summary=False)
+            trainer.fit_seeds(est, X, y, seeds)
             times["setting"].append(time.perf_counter() - start)
             start = time.perf_counter()
             training.exactness_check(est, X, y, seeds[0])

@@ -18,7 +18,7 @@ def runs_table(X, y, seeds):
         est = homework_settings(NOTEBOOK)[name]
         if name.startswith("sgd"):
             est.set_params(max_iter=60)
-        fits = training.fit_seeds(est, X, y, seeds, n_jobs=2, progress=False)
+        fits = training.SeedTrainer(n_jobs=2).fit_seeds(est, X, y, seeds)
         for seed, clf in zip(seeds, fits.estimators):
             rows.append(
                 {

@@ -8,9 +8,21 @@ import pytest
 from sklearn.base import clone
 
 from conftest import NOTEBOOK, ROOT
-from hw04 import cache, inputs, stats, training
+from hw04 import inputs, stats, training
 from hw04.engine import lockstep
-from hw04.notebook import default_parameters, homework_settings
+from hw04.notebook import homework_settings
+
+
+def default_parameters(notebook):
+    """The parameters ``{name: value}`` as the notebook's ``parameters`` cell sets
+    them (papermill reads the cell; each value is evaluated on its own)."""
+    import papermill
+
+    found = papermill.inspect_notebook(str(notebook))
+    return {
+        name: eval(p["default"], {"__builtins__": {"list": list, "range": range}})
+        for name, p in found.items()
+    }
 
 
 def settings():
@@ -162,8 +174,9 @@ def bits(estimators):
     ]
 
 
-def fit(est, X, y, seeds, **kw):
-    return training.fit_seeds(est, X, y, seeds, **{"progress": False} | kw)
+def fit(est, X, y, seeds, engine="batched", n_jobs=-1, cache_dir=None, **kw):
+    trainer = training.SeedTrainer(engine=engine, n_jobs=n_jobs, cache_dir=cache_dir)
+    return trainer.fit_seeds(est, X, y, seeds, **kw)
 
 
 @pytest.mark.parametrize("name", ["lbfgs-logistic", "sgd-relu", "sgd-logistic"])
@@ -258,10 +271,7 @@ def test_the_runs_table_holds_the_numbers_of_the_same_runs(small_xor, name, tmp_
     X, y = small_xor
     est, seeds = settings()[name], [3, 0, 7]
     fits = fit(est, X, y, seeds, n_jobs=2)
-    memory = cache.open_cache(tmp_path / "cache")
-    table = training.fit_seeds_table(
-        est, X, y, seeds, n_jobs=2, memory=memory, progress=False
-    )
+    table = fit(est, X, y, seeds, n_jobs=2, cache_dir=tmp_path / "cache", keep="table")
     assert list(table.table.columns) == [*training.TABLE_COLUMNS, "fit_seconds"]
     assert table.table["seed"].tolist() == seeds and table.n_from_cache == 0
     for row, clf in zip(table.table.to_dict("records"), fits.estimators):
@@ -271,9 +281,7 @@ def test_the_runs_table_holds_the_numbers_of_the_same_runs(small_xor, name, tmp_
         # may differ in the last bit.
         assert row["train_error"] == np.count_nonzero(clf.predict(X) != y) / len(y)
         assert row["train_error"] == pytest.approx(zero_one_loss(y, clf.predict(X)))
-    again = training.fit_seeds_table(
-        est, X, y, seeds, n_jobs=1, memory=memory, progress=False
-    )
+    again = fit(est, X, y, seeds, n_jobs=1, cache_dir=tmp_path / "cache", keep="table")
     assert again.n_from_cache == 3 and again.table.equals(table.table)
     assert (table.check is None) == (name == "lbfgs-relu")
 
@@ -307,30 +315,30 @@ class Trainings:
 def cached(tmp_path, small_xor, monkeypatch):
     """A cache holding one SGD setting's runs, and a counter of fresh trainings."""
     X, y = small_xor
-    memory = cache.open_cache(tmp_path / "cache")
+    cache_dir = tmp_path / "cache"
     est = settings()["sgd-logistic"].set_params(max_iter=10)
-    first = fit(est, X, y, [0, 1], n_jobs=1, memory=memory)
+    first = fit(est, X, y, [0, 1], n_jobs=1, cache_dir=cache_dir)
     assert first.n_from_cache == 0
-    return memory, est, first, Trainings(monkeypatch)
+    return cache_dir, est, first, Trainings(monkeypatch)
 
 
 def test_an_unchanged_rerun_trains_nothing(cached, small_xor):
-    memory, est, first, trainings = cached
-    again = fit(est, *small_xor, [0, 1], n_jobs=1, memory=memory)
+    cache_dir, est, first, trainings = cached
+    again = fit(est, *small_xor, [0, 1], n_jobs=1, cache_dir=cache_dir)
     assert trainings.count == 0 and again.n_from_cache == 2
     assert bits(again.estimators) == bits(first.estimators)
     assert again.check == first.check and again.fit_seconds == first.fit_seconds
 
 
 def test_n_jobs_is_not_part_of_the_key(cached, small_xor):
-    memory, est, _, trainings = cached
-    assert fit(est, *small_xor, [0, 1], n_jobs=2, memory=memory).n_from_cache == 2
+    cache_dir, est, _, trainings = cached
+    assert fit(est, *small_xor, [0, 1], n_jobs=2, cache_dir=cache_dir).n_from_cache == 2
     assert trainings.count == 0
 
 
 @pytest.mark.parametrize("change", ["data", "parameter", "seeds", "engine"])
 def test_each_change_of_an_input_trains_again(cached, small_xor, change):
-    memory, est, _, trainings = cached
+    cache_dir, est, _, trainings = cached
     X, y, seeds, engine = *small_xor, [0, 1], "batched"
     if change == "data":
         X = X.copy()
@@ -341,7 +349,7 @@ def test_each_change_of_an_input_trains_again(cached, small_xor, change):
         seeds = [0, 2]
     else:
         engine = "sklearn"
-    fits = fit(est, X, y, seeds, engine=engine, n_jobs=1, memory=memory)
+    fits = fit(est, X, y, seeds, engine=engine, n_jobs=1, cache_dir=cache_dir)
     assert fits.n_from_cache == 0 and trainings.count > 0
 
 
@@ -351,18 +359,18 @@ def test_each_change_of_an_input_trains_again(cached, small_xor, change):
 def test_library_versions_and_sources_are_in_the_key(
     cached, small_xor, monkeypatch, what
 ):
-    memory, est, _, trainings = cached
-    real = cache.environment_key(est)
+    cache_dir, est, _, trainings = cached
+    real = training.environment_key(est)
     monkeypatch.setattr(
-        cache, "environment_key", lambda estimator: real | {what: f"{real[what]}+1"}
+        training, "environment_key", lambda estimator: real | {what: f"{real[what]}+1"}
     )
-    assert fit(est, *small_xor, [0, 1], n_jobs=1, memory=memory).n_from_cache == 0
+    assert fit(est, *small_xor, [0, 1], n_jobs=1, cache_dir=cache_dir).n_from_cache == 0
     assert trainings.count > 0
 
 
 def test_the_source_digest_covers_the_code_that_trains():
     lbfgs = settings()["lbfgs-relu"]
-    assert {p.name for p in cache.sources(lbfgs)} == {
+    assert {p.name for p in training.sources(lbfgs)} == {
         "training.py",
         "lockstep.py",
         "kernels.py",
@@ -370,22 +378,22 @@ def test_the_source_digest_covers_the_code_that_trains():
         "sklearn_compat.py",
     }
     # The course module is found where it was imported from, not beside the package.
-    assert ROOT / "MLPClassifierWithSolverLBFGS.py" in cache.sources(lbfgs)
-    assert all(p.is_file() for p in cache.sources(lbfgs))
+    assert ROOT / "MLPClassifierWithSolverLBFGS.py" in training.sources(lbfgs)
+    assert all(p.is_file() for p in training.sources(lbfgs))
 
 
 def test_clear_empties_the_cache(cached, small_xor, tmp_path):
-    memory, est, _, trainings = cached
-    cleared = cache.open_cache(tmp_path / "cache", clear=True)
-    assert fit(est, *small_xor, [0, 1], n_jobs=1, memory=cleared).n_from_cache == 0
+    cache_dir, est, _, trainings = cached
+    cleared = training.SeedTrainer(n_jobs=1, cache_dir=cache_dir, clear_cache=True)
+    assert cleared.fit_seeds(est, *small_xor, [0, 1]).n_from_cache == 0
     assert trainings.count > 0
 
 
 def test_no_cache_trains_every_time(small_xor, monkeypatch):
     trainings = Trainings(monkeypatch)
     est = settings()["sgd-relu"].set_params(max_iter=5)
-    fit(est, *small_xor, [0], n_jobs=1, memory=cache.open_cache(None))
-    fit(est, *small_xor, [0], n_jobs=1, memory=None)
+    fit(est, *small_xor, [0], n_jobs=1, cache_dir=None)
+    fit(est, *small_xor, [0], n_jobs=1)
     assert trainings.count == 2
 
 
@@ -501,7 +509,7 @@ def test_success_table_gives_wilson_intervals():
 def test_an_unreadable_cache_entry_is_trained_again_with_one_line(
     cached, small_xor, tmp_path, capsys
 ):
-    memory, est, first, trainings = cached
+    cache_dir, est, first, trainings = cached
     entries = list((tmp_path / "cache").rglob("output.pkl"))
     assert entries
     for entry in entries:  # every entry cut to half its size
@@ -510,7 +518,7 @@ def test_an_unreadable_cache_entry_is_trained_again_with_one_line(
     capsys.readouterr()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        again = fit(est, *small_xor, [0, 1], n_jobs=1, memory=memory, progress=True)
+        again = fit(est, *small_xor, [0, 1], n_jobs=1, cache_dir=cache_dir)
     assert [str(w.message) for w in caught] == []
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and "its cache entry could not be read" in out
@@ -518,13 +526,13 @@ def test_an_unreadable_cache_entry_is_trained_again_with_one_line(
     assert bits(again.estimators) == bits(first.estimators)
     # The entry written again reads back: the next call trains nothing.
     before = trainings.count
-    third = fit(est, *small_xor, [0, 1], n_jobs=1, memory=memory)
+    third = fit(est, *small_xor, [0, 1], n_jobs=1, cache_dir=cache_dir)
     assert third.n_from_cache == 2 and trainings.count == before
 
 
 def test_no_summary_leaves_no_line(small_xor, capsys):
     est = settings()["sgd-relu"].set_params(max_iter=3)
-    fit(est, *small_xor, [0], n_jobs=1, progress=True, summary=False)
+    fit(est, *small_xor, [0], n_jobs=1, summary=False)
     assert capsys.readouterr().out == ""
-    fit(est, *small_xor, [0], n_jobs=1, progress=True)
+    fit(est, *small_xor, [0], n_jobs=1, summary=True)
     assert "sgd-relu: 1 runs in" in capsys.readouterr().out

@@ -14,7 +14,6 @@ from nbclient import NotebookClient  # noqa: E402
 
 SETUP = f"""
 from hw04 import inputs, training
-from hw04.cache import open_cache
 
 x_tr_N2, y_tr_N, _, _ = inputs.load_xor_data(homework_dir={str(ROOT)!r})
 """
@@ -94,16 +93,14 @@ def test_an_interrupt_during_training_says_what_is_kept_and_stops_the_workers(
     manager, client = kernel
     code = SETUP + (
         "from sklearn.neural_network import MLPClassifier\n"
-        "from hw04.progress import CellOutput\n"
         "est = MLPClassifier(hidden_layer_sizes=[2], solver='sgd', batch_size=10,\n"
         "                    max_iter=400, tol=1e-8, random_state=0)\n"
-        f"memory = open_cache({str(tmp_path / 'cache')!r})\n"
-        "out = CellOutput()\n"
+        "trainer = training.SeedTrainer(engine='sklearn', n_jobs=2,\n"
+        f"                               cache_dir={str(tmp_path / 'cache')!r})\n"
         "for name, n_seeds, epochs in (('first', 4, 2), ('second', 64, 400)):\n"
         "    print(name)  # the interrupt comes 2 s after 'second'\n"
-        "    training.fit_seeds(est.set_params(max_iter=epochs), x_tr_N2, y_tr_N,\n"
-        "                       range(n_seeds), engine='sklearn', n_jobs=2,\n"
-        "                       memory=memory, label=name, output=out)\n"
+        "    trainer.fit_seeds(est.set_params(max_iter=epochs), x_tr_N2, y_tr_N,\n"
+        "                      range(n_seeds), label=name)\n"
     )
     pid = manager.provisioner.pid
     start = time.monotonic()
@@ -130,13 +127,12 @@ def test_in_a_kernel_the_bar_is_a_widget_replaced_by_its_summary_line(kernel):
     _, client = kernel
     code = SETUP + (
         "from sklearn.neural_network import MLPClassifier\n"
-        "from hw04.progress import CellOutput\n"
         "est = MLPClassifier(hidden_layer_sizes=[2], solver='sgd', batch_size=10,\n"
         "                    max_iter=30, random_state=0)\n"
-        "out = CellOutput()\n"
+        "trainer = training.SeedTrainer(n_jobs=1)\n"
         "for name in ('first', 'second'):\n"
-        "    training.fit_seeds(est, x_tr_N2, y_tr_N, range(4), n_jobs=1,\n"
-        "                       label=name, output=out)\n"
+        "    trainer.fit_seeds(est, x_tr_N2, y_tr_N, range(4), label=name,\n"
+        "                      summary=True)\n"
     )
     error, outputs = execute(client, code)
     assert error is None
@@ -149,6 +145,13 @@ def test_in_a_kernel_the_bar_is_a_widget_replaced_by_its_summary_line(kernel):
     lines = shown[-1]["text/plain"].splitlines()
     assert [line.split(":")[0] for line in lines] == ["first", "second"]
     assert all(" 4 runs in " in line for line in lines)
+    # The next cell's bars go into an output of that cell's own.
+    code = "trainer.fit_seeds(est, x_tr_N2, y_tr_N, [0, 1], label='3rd', summary=True)"
+    error, outputs = execute(client, code)
+    assert error is None
+    next_ids = {o.get("transient", {}).get("display_id") for o in outputs}
+    assert len(next_ids) == 1 and next_ids != ids
+    assert outputs[-1]["data"]["text/plain"].startswith("3rd: 2 runs in ")
 
 
 CHECK_CELL = (

@@ -652,7 +652,7 @@ def test_the_notebook_runs_the_grid_itself():
         for c in nb.cells
         if c.cell_type == "code" and "for name, est in settings.items():" in c.source
     )
-    for piece in ("training.fit_seeds(", "training.error_rate(clf, x_tr_N2", "n_iter_",
+    for piece in (".fit_seeds(", "training.error_rate(clf, x_tr_N2", "n_iter_",
                   "stats.converged(clf)", "clf.loss_", "rows.append("):  # fmt: skip
         assert piece in loop, piece
     local = set(re.findall(r"^\s*(?:import|from) (\w+)", code, flags=re.M))

@@ -3,9 +3,8 @@
 * :mod:`hw04.inputs`: loading and checking the data folder and the parameters;
 * :mod:`hw04.stats`: the rules for reading a run (solved, converged, what it
   predicts) and the small statistics the answers rest on;
-* :mod:`hw04.training`: ``fit_seeds``, one call per setting (processes, the
-  exactness check, the progress line);
-* :mod:`hw04.cache`: the on-disk cache of fitted runs;
+* :mod:`hw04.training`: ``SeedTrainer``, one call per setting (processes, the
+  exactness check, the cache of fitted runs, the progress line);
 * :mod:`hw04.reproducible`: the BLAS kernel every route runs with, and the
   fingerprint of the runs;
 * :mod:`hw04.engine`: the exact lockstep SGD engine and its compiled kernels;

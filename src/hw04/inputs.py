@@ -251,7 +251,7 @@ def check_parameters(
 
     Every parameter is required and named (keyword-only), so that no value can
     land in another's place; their defaults live in the notebook's
-    ``parameters`` cell only (:func:`hw04.notebook.default_parameters` reads them).
+    ``parameters`` cell only.
     ``homework_dir`` is the homework's folder, from which relative paths are
     taken (see :func:`homework_folder` for None).
 

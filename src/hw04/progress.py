@@ -8,8 +8,8 @@ alone. So a saved notebook (and its PDF) holds no progress-bar debris and no wid
 whether JupyterLab or papermill ran it (the routes of :mod:`hw04.notebook` also keep
 nbclient from recording the closed widgets' state in the notebook).
 
-The bars of one loop share one :class:`CellOutput`, so that their summary lines
-read as one block: the caller makes it in the cell and passes it to each call.
+The bars of one cell share one :class:`CellOutput`, so that their summary lines
+read as one block (:class:`hw04.training.SeedTrainer` makes one per cell).
 
 A kernel's outputs reach only the notebook, so a route that executes it from the
 command line, with its output in a file or a pipe, would show nothing for minutes:
@@ -95,7 +95,7 @@ def relayed_to(stream):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _shell():
+def kernel_shell():
     """The running IPython kernel's shell, or None outside a kernel."""
     try:
         from IPython import get_ipython
@@ -122,9 +122,8 @@ def _widgets():
 class CellOutput:
     """One output of the running cell: the summary lines so far, then a bar.
 
-    Make one in a notebook cell and pass it to every progress bar of the cell's
-    loop (``training.fit_seeds(..., output=out)``); outside a kernel it shows
-    nothing and the summary lines are printed.
+    Every progress bar of the cell draws into it; outside a kernel there is none,
+    and the summary lines are printed.
     """
 
     def __init__(self):
@@ -154,32 +153,26 @@ class ProgressLine:
     ----------
     label : str
     total : int
-    show : bool, default=True
-        Show anything at all (the summary line included).
     bar : bool, default=True
         Show the bar while the work runs (off for work read from a cache).
     output : CellOutput, optional
-        The cell's output to draw into, in a kernel, held by the caller so that a
-        loop's bars and lines share it (default: an output of this bar's own).
+        The running cell's output to draw into; None outside a kernel (the bar
+        on stderr, the summary printed).
     """
 
-    def __init__(self, label, total, show=True, bar=True, output=None):
-        self.show = show
+    def __init__(self, label, total, bar=True, output=None):
         self.label, self.total = label, total
         self.started = time.perf_counter()
-        shell = _shell() if show else None
-        self.output = None
-        if shell is not None:
-            self.output = output or CellOutput()
+        self.output = output
         options = dict(
             total=total,
             desc=label,
             unit="run",
             leave=False,
-            disable=not (show and bar),
+            disable=not bar,
             mininterval=0.25,
         )
-        self.widget = self.output is not None and _widgets() is not None
+        self.widget = output is not None and _widgets() is not None
         if self.widget:
             from tqdm.notebook import tqdm as notebook_tqdm
 
@@ -222,5 +215,5 @@ class ProgressLine:
         if self.output:
             self.output.lines.append(text)
             self.output.show()
-        elif self.show:
+        else:
             print(text)
