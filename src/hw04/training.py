@@ -116,6 +116,11 @@ class SeedTrainer:
     clear_cache : bool, default=False
         Empty the cache, once, when the trainer is made.
 
+    Attributes
+    ----------
+    n_runs, n_from_cache : int
+        The runs of every call so far, and how many of them the cache held.
+
     Examples
     --------
     >>> from sklearn.neural_network import MLPClassifier
@@ -133,6 +138,7 @@ class SeedTrainer:
         if clear_cache and self.memory is not None:
             self.memory.clear(warn=False)
         self._cell = (None, None)  # (execution count, its CellOutput)
+        self.n_runs = self.n_from_cache = 0
 
     def fit_seeds(
         self, estimator, X, y, seeds, *, keep="estimators", label=None, summary=False
@@ -195,6 +201,8 @@ class SeedTrainer:
                 bar.close()
         if output is not None:
             output.runs_done += len(seeds)
+        self.n_runs += len(seeds)
+        self.n_from_cache += n_from_cache
         chunks, fit_seconds, engine, check = packed
         estimators, table = None, None
         if keep == "table":

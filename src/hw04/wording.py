@@ -394,3 +394,35 @@ def experiments_skipped(params, by_fit, runs):
         f"{', '.join(by_fit)} here, and sklearn's fit of their appendix runs would "
         f'take about {minutes:.0f} minutes; set engine = "sklearn" to run them anyway.'
     )
+
+
+def time_near_a_plateau(facts, unit, relu=None):
+    """'The runs that solve spend a median 33 % of their iterations near a plateau
+    (the ReLU runs that solve, 0 %), the failed runs 92 %.' from a setting's row of
+    :func:`hw04.stats.setting_facts` (and, for the comparison, its ReLU
+    counterpart's); a group without runs is left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> row = pd.Series({"near_plateau_zero": 33.0, "near_plateau_failed": 92.0})
+    >>> print(time_near_a_plateau(row, "iterations"))
+    The runs that solve spend a median 33 % of their iterations near a plateau,
+    the failed runs 92 %.
+    >>> none = pd.Series({"near_plateau_zero": float("nan"), "near_plateau_failed": 9})
+    >>> time_near_a_plateau(none, "epochs")
+    'The failed runs spend a median 9 % of their epochs near a plateau.'
+    """
+    zero, failed = facts["near_plateau_zero"], facts["near_plateau_failed"]
+    if zero != zero:  # no run solves
+        return (
+            f"The failed runs spend a median {failed:g} % of their {unit} near a "
+            "plateau."
+        )
+    text = f"The runs that solve spend a median {zero:g} % of their {unit}"
+    text += " near a plateau"
+    if relu is not None and relu["near_plateau_zero"] == relu["near_plateau_zero"]:
+        text += f" (the ReLU runs that solve, {relu['near_plateau_zero']:g} %)"
+    if failed == failed:
+        text += f",\nthe failed runs {failed:g} %"
+    return text + "."
