@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, loky_workers
+from make_homework import ROOT
 
 jupyter_client = pytest.importorskip("jupyter_client")
 nbformat = pytest.importorskip("nbformat")
@@ -89,7 +89,7 @@ def test_other_errors_keep_their_whole_traceback(kernel):
 
 
 def test_an_interrupt_during_training_says_what_is_kept_and_stops_the_workers(
-    kernel, tmp_path
+    kernel, tmp_path, loky_workers
 ):
     manager, client = kernel
     code = SETUP + (

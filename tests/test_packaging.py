@@ -17,8 +17,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from conftest import NOTEBOOK, ROOT
 from hw04 import reproducible
+from make_homework import NOTEBOOK, ROOT
 
 # Environments a student may already have (tests/requirements-hosted.txt), and
 # the oldest release of each dependency pyproject.toml declares.
@@ -61,20 +61,17 @@ def _lower_bound(requirement):
     return bound
 
 
-def _imported_distributions():
-    """Distribution names of every third-party module imported in src/hw04."""
+def _imported_distributions(files, local=("hw04",)):
+    """Distribution names of every third-party module imported in ``files``
+    (modules named in ``local`` are the project's own)."""
     modules = set()
-    files = [
-        *(ROOT / "src" / "hw04").rglob("*.py"),
-        *map(ROOT.joinpath, COURSE_MODULES),
-    ]
     for path in files:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 modules |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 modules.add(node.module.split(".")[0])
-    modules -= set(sys.stdlib_module_names) | {"hw04"} | set(OPTIONAL)
+    modules -= set(sys.stdlib_module_names) | set(local) | set(OPTIONAL)
     owners = packages_distributions()
     unknown = sorted(m for m in modules if m not in owners)
     assert not unknown, f"imported but not installed: {unknown}"
@@ -83,9 +80,21 @@ def _imported_distributions():
 
 def test_pyproject_declares_every_module_the_package_imports():
     declared = set(_pyproject_dependencies())
-    imported = _imported_distributions()
+    package = [*(ROOT / "src" / "hw04").rglob("*.py")]
+    imported = _imported_distributions([*package, *map(ROOT.joinpath, COURSE_MODULES)])
     assert imported - declared == set(), "imported, not declared"
     assert declared - imported == set(), "declared, not imported"
+
+
+def test_the_dev_requirements_declare_every_module_the_tests_import():
+    local = {"hw04", "make_homework", "data_xor", *(p.stem for p in ROOT.glob("*.py"))}
+    files = [*(ROOT / "tests").glob("*.py"), *(ROOT / "dev").glob("*.py")]
+    imported = _imported_distributions(files, local)
+    dev = ROOT / "tests" / "requirements-dev.txt"
+    lines = [line.split("#")[0].strip() for line in dev.read_text().splitlines()]
+    declared = {canonicalize_name(Requirement(line).name) for line in lines
+                if line and not line.startswith("-r")} | set(_pins())  # fmt: skip
+    assert imported - declared == set(), "imported by the tests, not declared"
 
 
 def test_every_declared_range_holds_the_pin_of_requirements_txt():

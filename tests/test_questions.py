@@ -4,7 +4,7 @@ import re
 
 import nbformat
 
-from conftest import ROOT
+from make_homework import ROOT
 
 
 def course_questions():
