@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from hw04 import reproducible
 from make_homework import ROOT
 
 jupyter_client = pytest.importorskip("jupyter_client")
@@ -22,8 +23,8 @@ x_tr_N2, y_tr_N, _, _ = inputs.load_xor_data(homework_dir={str(ROOT)!r})
 
 @pytest.fixture
 def kernel(tmp_path):
-    """A kernel of this environment's Jupyter, in a folder of its own."""
-    manager = jupyter_client.KernelManager(kernel_name="python3")
+    """The homework's kernel of this environment's Jupyter, in a folder of its own."""
+    manager = jupyter_client.KernelManager(kernel_name=reproducible.KERNEL_NAME)
     manager.start_kernel(cwd=str(tmp_path))
     client = manager.client()
     client.start_channels()
