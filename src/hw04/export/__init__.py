@@ -17,7 +17,8 @@ JupyterLab's *File > Save and Export Notebook As* find them:
 Both run the same preprocessors first (:mod:`hw04.export.preprocessors`):
 ``GradescopeChecks`` warns about what a grader would send back
 (:mod:`hw04.checks`), ``EffectiveParameters`` shows the parameters of a
-papermill run once, and nbconvert's ``CoalesceStreamsPreprocessor`` joins the
+papermill run once, and nbconvert's ``CoalesceStreamsPreprocessor`` (before
+nbconvert 7.16, its default ``coalesce_streams``, which always runs) joins the
 printed lines of a cell into one block. What goes on a new page is chosen by the
 ``page-break`` cell tag; a cell tagged ``remove-cell`` is left out.
 
