@@ -201,9 +201,12 @@ def command_upload(args):
 
 def command_outputs(args):
     """Re-execute hw04.ipynb in place with nbconvert (its sources are kept)."""
+    from hw04.reproducible import KERNEL_NAME
+
     jupyter = Path(sys.executable).parent / "jupyter"
     # No timings and no widget state: the saved outputs change only with the work.
     options = ["timeout=1800", "record_timing=False", "store_widget_state=False"]
+    options += [f"kernel_name={KERNEL_NAME}"]
     options += ["shutdown_kernel=immediate"]  # its joblib workers ignore SIGTERM
     nbconvert = ["nbconvert", "--to", "notebook", "--execute", "--inplace"]
     options = [f"--ExecutePreprocessor.{option}" for option in options]

@@ -8,7 +8,7 @@ import nbformat
 import papermill
 import pytest
 
-from conftest import ROOT, execute
+from make_homework import ROOT
 
 
 def _bad_lengths(tmp_path):
@@ -30,7 +30,9 @@ MISTAKES = {
 
 
 @pytest.mark.parametrize("mistake", MISTAKES)
-def test_a_mistake_shows_as_its_message_in_at_most_five_lines(tmp_path, mistake):
+def test_a_mistake_shows_as_its_message_in_at_most_five_lines(
+    tmp_path, mistake, execute
+):
     parameters, message = MISTAKES[mistake]
     with pytest.raises(papermill.PapermillExecutionError) as err:
         execute(tmp_path, **parameters(tmp_path))

@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from conftest import NOTEBOOK
 from hw04 import training
 from hw04.notebook import homework_settings
+from make_homework import NOTEBOOK
 
 
 def runs_table(X, y, seeds):

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from conftest import ROOT
+from make_homework import ROOT
 
 COURSE_MODULES = ["MLPClassifierWithSolverLBFGS", "viz_tools_for_binary_classifier"]
 # What a course module may import (STYLE.md, "Boundaries"), besides the standard

@@ -5,9 +5,9 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import ROOT
 from data_xor import make_xor_data as mk
 from hw04 import inputs
+from make_homework import ROOT
 
 
 def test_script_reproduces_the_shipped_csvs_byte_for_byte(tmp_path):

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from conftest import NOTEBOOK, ROOT
 from hw04 import inputs, stats, training
 from hw04.engine import lockstep
 from hw04.notebook import homework_settings
+from make_homework import NOTEBOOK, ROOT
 
 
 def default_parameters(notebook):

@@ -1,12 +1,10 @@
 """The exporter the way Jupyter users reach it: the command line, a Jupyter server's
 nbconvert API, and JupyterLab's menus in a real browser (Debian's chromium)."""
 
-import contextlib
 import io
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,10 +16,12 @@ import nbformat
 import pytest
 from pypdf import PdfReader
 
-from conftest import JUPYTER, ROOT
 from hw04 import checks
+from make_homework import ROOT
 
 TOKEN = "hw04-test-token"
+# The jupyter command of the environment that runs the tests.
+JUPYTER = Path(sys.executable).parent / "jupyter"
 # The PDF to upload, as JupyterLab's export menu labels it (the exporter's name).
 UPLOAD_PDF = "PDF_for_Gradescope"
 # Screenshots of the browser test: into HW04_ARTIFACTS where set (CI keeps them),
@@ -44,66 +44,9 @@ def problem_headings(pdf_bytes):
     return problem_headings_of_text(" ".join(p.extract_text() for p in pages))
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def get(url, timeout=120):
     with urllib.request.urlopen(url, timeout=timeout) as response:
         return response.headers, response.read()
-
-
-def path_without_environment():
-    scripts = str(JUPYTER.parent)
-    parts = os.environ.get("PATH", os.defpath).split(os.pathsep)
-    return os.pathsep.join(p for p in parts if p.rstrip("/") != scripts)
-
-
-@contextlib.contextmanager
-def jupyter(app, root_dir, tmp_path):
-    """A real ``jupyter server`` or ``jupyter lab`` on ``root_dir``; yields its URL.
-
-    Its configuration, settings and workspaces live under ``tmp_path``, so the
-    user's own are neither read nor changed; the environment's own (written by
-    the set-up) is read. It starts as from a shell where ``.venv`` is not
-    activated: its scripts folder is not on ``PATH``.
-    """
-    port = free_port()
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
-           "PATH": path_without_environment()}  # fmt: skip
-    log = open(tmp_path / f"jupyter-{app}.log", "w")  # noqa: SIM115 (closed below)
-    server = subprocess.Popen(
-        [str(JUPYTER), app, "--no-browser", f"--port={port}",
-         "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
-         f"--ServerApp.root_dir={root_dir}", "--allow-root"],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                get(f"{base}/api/status?token={TOKEN}", timeout=5)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail(
-                        f"jupyter {app} did not start:\n"
-                        + (tmp_path / f"jupyter-{app}.log").read_text()[-3000:]
-                    )
-                time.sleep(0.5)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def student_folder(tmp_path, notebook):
@@ -143,9 +86,11 @@ def exported_text(headers, body):
 
 
 @pytest.mark.slow
-def test_every_format_the_server_lists_exports_the_notebook(executed, tmp_path):
+def test_every_format_the_server_lists_exports_the_notebook(
+    executed, tmp_path, jupyter_server
+):
     folder = student_folder(tmp_path, nbformat.read(executed, as_version=4))
-    with jupyter("server", folder, tmp_path) as base:
+    with jupyter_server("server", folder, TOKEN) as base:
         # The request JupyterLab makes to fill its export menu.
         _, body = get(f"{base}/api/nbconvert?token={TOKEN}")
         formats = json.loads(body)
@@ -207,7 +152,9 @@ def click_menu(page, *labels):
 
 
 @pytest.mark.slow
-def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(tmp_path):
+def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(
+    tmp_path, jupyter_server
+):
     from playwright.sync_api import sync_playwright
 
     executable = chromium()
@@ -216,12 +163,12 @@ def test_jupyterlab_runs_all_and_exports_the_pdf_from_its_menu(tmp_path):
     folder = student_folder(tmp_path, small_notebook())
     # Every cell in the page, not only those in view (JupyterLab's windowing), so
     # that the test can read all the answers. The lab's settings live in the
-    # configuration folder jupyter() gives it.
+    # configuration folder jupyter_server() gives it.
     settings = tmp_path / "jupyter-config" / "lab" / "user-settings"
     tracker = settings / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    with jupyter("lab", folder, tmp_path) as base, sync_playwright() as pw:
+    with jupyter_server("lab", folder, TOKEN) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         context = browser.new_context(
             viewport={"width": 1400, "height": 900}, accept_downloads=True
@@ -306,9 +253,9 @@ def test_setup_leaves_jupyterlab_and_the_exporters_ready(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "jupyter-lab hw04.ipynb" in result.stdout
     assert (JUPYTER.parent / "jupyter-lab").exists()
-    # The exporters are found through the entry point, from any folder, and
-    # nbconvert's command line lists those the set-up kept (read from .venv's
-    # Jupyter config), among them the upload PDF under both of its names.
+    # The exporters are found through the entry point, from any folder, by
+    # nbconvert's command line, which reads no drop-in config and so lists every
+    # exporter installed: the upload PDF under both of its names, the LaTeX one.
     names = subprocess.run(
         [sys.executable, "-c", "from nbconvert.nbconvertapp import NbConvertApp; "
          "from nbconvert.exporters import get_export_names; "
@@ -317,8 +264,7 @@ def test_setup_leaves_jupyterlab_and_the_exporters_ready(tmp_path):
         capture_output=True, text=True, cwd=tmp_path, timeout=60,
     ).stdout  # fmt: skip
     assert f"'{UPLOAD_PDF}'" in names and "'typstpdf'" in names
-    has_tex = bool(shutil.which("xelatex") and shutil.which("bibtex"))
-    assert ("'latexpdf'" in names) == has_tex
+    assert "'latexpdf'" in names
     # pypandoc-binary's pandoc, where an activated .venv finds it.
     pandoc = JUPYTER.parent / "pandoc"
     assert (

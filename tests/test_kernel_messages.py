@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from conftest import ROOT, loky_workers
+from hw04 import reproducible
+from make_homework import ROOT
 
 jupyter_client = pytest.importorskip("jupyter_client")
 nbformat = pytest.importorskip("nbformat")
@@ -21,8 +22,8 @@ x_tr_N2, y_tr_N, _, _ = inputs.load_xor_data(homework_dir={str(ROOT)!r})
 
 @pytest.fixture
 def kernel(tmp_path):
-    """A kernel of this environment's Jupyter, in a folder of its own."""
-    manager = jupyter_client.KernelManager(kernel_name="python3")
+    """The homework's kernel of this environment's Jupyter, in a folder of its own."""
+    manager = jupyter_client.KernelManager(kernel_name=reproducible.KERNEL_NAME)
     manager.start_kernel(cwd=str(tmp_path))
     client = manager.client()
     client.start_channels()
@@ -88,7 +89,7 @@ def test_other_errors_keep_their_whole_traceback(kernel):
 
 
 def test_an_interrupt_during_training_says_what_is_kept_and_stops_the_workers(
-    kernel, tmp_path
+    kernel, tmp_path, loky_workers
 ):
     manager, client = kernel
     code = SETUP + (

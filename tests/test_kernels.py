@@ -122,7 +122,7 @@ def test_compile_kernels_covers_what_the_homeworks_runs_need():
     import subprocess
     import sys
 
-    from conftest import ROOT
+    from make_homework import ROOT
 
     done = subprocess.run(
         [sys.executable, "-c", _COVERAGE_SCRIPT],

@@ -9,10 +9,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 
-from conftest import NOTEBOOK
 from hw04 import sklearn_compat
 from hw04.engine import lockstep
 from hw04.notebook import homework_settings
+from make_homework import NOTEBOOK
 
 pytestmark = pytest.mark.skipif(
     sklearn_compat.engine_unverified_reason() is not None,

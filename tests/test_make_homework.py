@@ -4,7 +4,7 @@ import subprocess
 import sys
 import time
 
-from conftest import ROOT
+from make_homework import ROOT
 
 
 def test_a_failed_build_leaves_no_pdf_of_an_earlier_one(tmp_path):

@@ -11,14 +11,15 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import urllib.request
 from importlib.metadata import packages_distributions
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from conftest import NOTEBOOK, ROOT
 from hw04 import reproducible
+from make_homework import NOTEBOOK, ROOT
 
 # Environments a student may already have (tests/requirements-hosted.txt), and
 # the oldest release of each dependency pyproject.toml declares.
@@ -61,20 +62,17 @@ def _lower_bound(requirement):
     return bound
 
 
-def _imported_distributions():
-    """Distribution names of every third-party module imported in src/hw04."""
+def _imported_distributions(files, local=("hw04",)):
+    """Distribution names of every third-party module imported in ``files``
+    (modules named in ``local`` are the project's own)."""
     modules = set()
-    files = [
-        *(ROOT / "src" / "hw04").rglob("*.py"),
-        *map(ROOT.joinpath, COURSE_MODULES),
-    ]
     for path in files:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 modules |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 modules.add(node.module.split(".")[0])
-    modules -= set(sys.stdlib_module_names) | {"hw04"} | set(OPTIONAL)
+    modules -= set(sys.stdlib_module_names) | set(local) | set(OPTIONAL)
     owners = packages_distributions()
     unknown = sorted(m for m in modules if m not in owners)
     assert not unknown, f"imported but not installed: {unknown}"
@@ -83,9 +81,21 @@ def _imported_distributions():
 
 def test_pyproject_declares_every_module_the_package_imports():
     declared = set(_pyproject_dependencies())
-    imported = _imported_distributions()
+    package = [*(ROOT / "src" / "hw04").rglob("*.py")]
+    imported = _imported_distributions([*package, *map(ROOT.joinpath, COURSE_MODULES)])
     assert imported - declared == set(), "imported, not declared"
     assert declared - imported == set(), "declared, not imported"
+
+
+def test_the_dev_requirements_declare_every_module_the_tests_import():
+    local = {"hw04", "make_homework", "data_xor", *(p.stem for p in ROOT.glob("*.py"))}
+    files = [*(ROOT / "tests").glob("*.py"), *(ROOT / "dev").glob("*.py")]
+    imported = _imported_distributions(files, local)
+    dev = ROOT / "tests" / "requirements-dev.txt"
+    lines = [line.split("#")[0].strip() for line in dev.read_text().splitlines()]
+    declared = {canonicalize_name(Requirement(line).name) for line in lines
+                if line and not line.startswith("-r")} | set(_pins())  # fmt: skip
+    assert imported - declared == set(), "imported by the tests, not declared"
 
 
 def test_every_declared_range_holds_the_pin_of_requirements_txt():
@@ -188,6 +198,20 @@ def check_the_notebook_stops_at_once_without_the_package(python, folder, tmp_pat
     assert len(ran) == 1 and "from hw04 import" in ran[0].source
 
 
+def _environment(tmp_path, requirements):
+    """A copy of the folder, and a fresh virtual environment with the packages of
+    ``requirements``; returns the copy's and the environment's folders."""
+    folder = tmp_path / "hw04"
+    shutil.copytree(ROOT, folder, ignore=_NOT_COPIED)
+    env_dir = tmp_path / "env"
+    _run([sys.executable, "-m", "venv", env_dir])
+    python = env_dir / ("Scripts" if os.name == "nt" else "bin") / "python"
+    # pip's own cache (shared with .venv's set-up) keeps this from downloading much.
+    _run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+          "-r", requirements], timeout=900)  # fmt: skip
+    return folder, env_dir
+
+
 def _readme_route(python, folder, tmp_path):
     """README's route for a Jupyter of one's own, in ``folder``: ``pip install .``
     (not editable), then ``python -m hw04.install``. Returns pip's report of what
@@ -218,15 +242,9 @@ def test_readme_route_replaces_nothing_and_the_notebook_runs_and_exports(
     says once that its numbers may differ from the reference fingerprint, and
     ``jupyter nbconvert --to typstpdf`` writes its PDF. In the hosted-like
     environment the notebook first stops at once without the package."""
-    folder = tmp_path / "hw04"
-    shutil.copytree(ROOT, folder, ignore=_NOT_COPIED)
-    env_dir = tmp_path / "env"
-    _run([sys.executable, "-m", "venv", env_dir])
+    folder, env_dir = _environment(tmp_path, requirements)
     bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     python = bin_dir / "python"
-    # pip's own cache (shared with .venv's set-up) keeps this from downloading much.
-    _run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-          "-r", requirements], timeout=900)  # fmt: skip
     if requirements == HOSTED:
         check_the_notebook_stops_at_once_without_the_package(python, folder, tmp_path)
     installed, before = _readme_route(python, folder, tmp_path)
@@ -255,16 +273,82 @@ def test_readme_route_replaces_nothing_and_the_notebook_runs_and_exports(
     assert not (folder / "results").exists()
 
 
-def test_the_set_up_keeps_a_kernelspec_it_did_not_write(tmp_path):
-    """A hub's own ``python3`` kernelspec stays; ipykernel's default is extended."""
-    folder = tmp_path / "share" / "jupyter" / "kernels" / reproducible.KERNEL_NAME
-    folder.mkdir(parents=True)
-    hubs = {"argv": ["/opt/hub/python", "-m", "hub_kernel", "{connection_file}"]}
-    (folder / "kernel.json").write_text(json.dumps(hubs))
-    assert reproducible.install_kernelspec(tmp_path) is None
-    assert json.loads((folder / "kernel.json").read_text()) == hubs
+def _jupyter_files(prefix):
+    """``{path: bytes}`` of the Jupyter config and kernelspecs of an environment."""
+    folders = [prefix / "etc" / "jupyter", prefix / "share" / "jupyter" / "kernels"]
+    files = [path for folder in folders for path in folder.rglob("*")]
+    return {p.relative_to(prefix).as_posix(): p.read_bytes() for p in files
+            if p.is_file()}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_own_jupyter_route_adds_two_files_of_its_own_and_the_uninstall_removes_them(
+    tmp_path, jupyter_server
+):
+    """A fresh environment with JupyterLab (requirements.txt) whose shared Jupyter
+    config files hold settings of their own: README's route leaves every file of
+    the environment's Jupyter byte for byte and adds the kernelspec ``hw04`` and
+    one drop-in; a Jupyter server started there lists in its export menu none of
+    the formats that cannot run there; README's uninstall removes both."""
+    folder, env_dir = _environment(tmp_path, ROOT / "requirements.txt")
+    python = env_dir / ("Scripts" if os.name == "nt" else "bin") / "python"
+    shared = env_dir / "etc" / "jupyter"
+    (shared / "jupyter_server_config.json").write_text(
+        '{"ServerApp": {"terminals_enabled": false}}'
+    )
+    (shared / "jupyter_nbconvert_config.json").write_text(
+        '{"WebPDFExporter": {"paginate": false}}'
+    )
+    before = _jupyter_files(env_dir)
+    assert "share/jupyter/kernels/python3/kernel.json" in before
+    _readme_route(python, folder, tmp_path)
+    after = _jupyter_files(env_dir)
+    assert {name: after.get(name) for name in before} == before
+    kernelspec = "share/jupyter/kernels/hw04/"
+    added = sorted(set(after) - set(before))
+    assert [a for a in added if not a.startswith(kernelspec)] == [
+        "etc/jupyter/jupyter_server_config.d/hw04.json"
+    ]
+    assert kernelspec + "kernel.json" in added
+    with jupyter_server("server", folder, "t", python.parent / "jupyter") as base:
+        url = f"{base}/api/nbconvert?token=t"
+        with urllib.request.urlopen(url, timeout=120) as response:
+            formats = set(json.loads(response.read()))
+    # No Qt, no Playwright here; the command line's second name of the upload PDF
+    # and the template-less "custom" are left out everywhere.
+    assert "PDF_for_Gradescope" in formats and "html" in formats
+    assert not {"qtpdf", "qtpng", "webpdf", "typstpdf", "custom"} & formats
+    has_tex = bool(shutil.which("xelatex") and shutil.which("bibtex"))
+    assert ("latexpdf" in formats) == ("pdf" in formats) == has_tex
+    _run([python, "-m", "hw04.install", "--uninstall"], cwd=tmp_path)
+    assert _jupyter_files(env_dir) == before
+
+
+def test_the_set_up_adds_its_own_kernelspec_and_the_uninstall_removes_it(
+    tmp_path, monkeypatch
+):
+    """The kernelspec ``hw04`` carries the BLAS setting and the quiet log level,
+    beside the environment's ``python3``, which stays byte for byte; the
+    uninstall removes the kernelspec and the drop-in, and nothing else."""
+    from hw04 import install
+
+    monkeypatch.delenv(reproducible.SWITCH, raising=False)
+    python3 = tmp_path / "share" / "jupyter" / "kernels" / "python3" / "kernel.json"
+    python3.parent.mkdir(parents=True)
     default = ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (folder / "kernel.json").write_text(json.dumps({"argv": default}))
-    assert reproducible.install_kernelspec(tmp_path) is not None
-    written = json.loads((folder / "kernel.json").read_text())
-    assert "hw04" in written["metadata"]
+    python3.write_text(json.dumps({"argv": default}))
+    before = python3.read_bytes()
+    chosen = reproducible.install_kernelspec(tmp_path)
+    install.enable_server_extension(tmp_path)
+    spec = json.loads(reproducible.kernelspec_file(tmp_path).read_text())
+    assert spec["display_name"] == reproducible.DISPLAY_NAME
+    assert spec.get("env", {}) == chosen
+    assert spec["argv"][-1] == "--IPKernelApp.log_level=ERROR"
+    assert python3.read_bytes() == before
+    removed = install.uninstall(tmp_path)
+    assert removed == [
+        reproducible.kernelspec_file(tmp_path).parent,
+        install.drop_in_file(tmp_path),
+    ]
+    assert not removed[0].exists() and not removed[1].exists()
+    assert python3.read_bytes() == before

@@ -5,15 +5,19 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 from pypdf import PdfReader
 
-from conftest import JUPYTER, ROOT
 from hw04 import checks
 from hw04.export import upload
+from make_homework import ROOT
+
+# The jupyter command of the environment that runs the tests.
+JUPYTER = Path(sys.executable).parent / "jupyter"
 
 HEADINGS = [f"{p}({q})" for p, qs in
             (("1", "ab"), ("2", "ab"), ("3", "abc"), ("4", "abc"), ("5", "abc"))

@@ -8,7 +8,7 @@ import time
 
 import nbformat
 
-from conftest import NOTEBOOK, ROOT
+from make_homework import NOTEBOOK, ROOT
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 SETTINGS = ("lbfgs-relu", "lbfgs-logistic", "sgd-relu", "sgd-logistic")

@@ -4,7 +4,7 @@ import re
 
 import nbformat
 
-from conftest import ROOT
+from make_homework import ROOT
 
 # A problem's title ("Problem 1: ...") or a part's prompt ("1 (a): ...").
 QUESTION = re.compile(r"^(Problem \d: .+|\d \([abc]\): .+)$")

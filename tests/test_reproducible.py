@@ -16,8 +16,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from conftest import ROOT
 from hw04 import reproducible
+from make_homework import ROOT
 
 KERNELS = ["SkylakeX", "Sandybridge", "Haswell"]
 FINGERPRINT = re.compile(r"Fingerprint [0-9a-f]{12}: [^\n]*")

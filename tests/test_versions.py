@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import sklearn
 
-from conftest import NOTEBOOK, ROOT
 from hw04 import sklearn_compat, training
 from hw04.engine import lockstep
 from hw04.notebook import homework_settings
+from make_homework import NOTEBOOK, ROOT
 
 
 @pytest.mark.parametrize("version", ["1.2.2", "1.10.0", "2.0.1"])

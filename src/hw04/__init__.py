@@ -11,7 +11,7 @@
 * :mod:`hw04.export`: the PDF exporters of nbconvert and JupyterLab;
 * :mod:`hw04.notebook`: executing the notebook (papermill) and reading it;
 * :mod:`hw04.wording`: small phrases for the answers' f-strings;
-* :mod:`hw04.install`: the set-up inside ``.venv``;
+* :mod:`hw04.install`: the set-up of an environment (and its uninstall);
 * :mod:`hw04.sklearn_compat`: every private scikit-learn name used;
 * :mod:`hw04.progress`: a progress bar that leaves one line;
 * :mod:`hw04.errors`: the package's exceptions, shown in a notebook as their

@@ -1,20 +1,24 @@
-"""What the set-up does inside ``.venv`` once the pinned packages are in.
+"""The set-up of an environment for the homework: ``python -m hw04.install``.
 
-``python -m hw04.install`` (run by ``make_homework.py`` after pip):
+Run by ``make_homework.py`` in ``.venv`` after pip, and by hand in a Jupyter of
+one's own (README). It adds files of its own and edits none the environment
+shares (its ``python3`` kernelspec, its ``jupyter_*_config.json``):
 
-1. writes ``.venv``'s ``python3`` kernelspec with the BLAS kernel chosen for this
-   machine (:mod:`hw04.reproducible`), so that JupyterLab's kernel and its
-   workers get the reference numbers;
-2. links pypandoc-binary's ``pandoc`` into ``.venv``'s scripts folder, where
-   nbconvert's LaTeX, AsciiDoc and reST exporters look for it in an activated
-   environment, and enables the server extension :mod:`hw04.export`, which puts
-   it on the Jupyter server's ``PATH`` however the server was started;
-3. decides which of nbconvert's exporters can run on this machine and writes
-   Jupyter's configuration of the environment (``etc/jupyter`` in ``.venv``) so
-   that the others are disabled: JupyterLab's *Save and Export Notebook As* menu
-   and ``jupyter nbconvert`` then offer only formats that work here;
-4. has numba compile the engine's kernels once, so that the notebook's first
-   run does not.
+1. the kernelspec ``hw04`` (ipykernel's installer, into the environment as
+   ``--sys-prefix`` does), which carries the BLAS kernel chosen for this
+   machine (:mod:`hw04.reproducible`) and which every route of the notebook
+   asks for;
+2. the drop-in ``etc/jupyter/jupyter_server_config.d/hw04.json``, which enables
+   the server extension :mod:`hw04.export`: at the server's start it leaves out
+   of the export menu the formats that cannot run here
+   (:func:`server_exporter_config`) and puts pypandoc-binary's pandoc on the
+   server's ``PATH``. nbconvert's command line reads no drop-ins, so
+   ``jupyter nbconvert`` lists every exporter installed;
+3. a link to pypandoc-binary's ``pandoc`` in the scripts folder, where nbconvert's
+   LaTeX, AsciiDoc and reST exporters look for it in an activated environment;
+4. numba's compilation of the engine's kernels, so that the first run does not.
+
+``--uninstall`` removes what 1-3 added.
 """
 
 import importlib.util
@@ -44,17 +48,24 @@ SERVER_HIDDEN = (COMMAND_LINE_PDF, "custom")
 SERVER_EXTENSION = "hw04.export"
 
 
-def link_pandoc(scripts=None):
-    """Link pypandoc-binary's pandoc into the scripts folder; return the link."""
+def _pandoc_link(prefix):
+    """Where the set-up links pandoc: the scripts folder of the environment at
+    ``prefix``; None without pypandoc-binary."""
     source = pandoc_path()
     if source is None:
         return None
-    folder = Path(scripts or sysconfig.get_path("scripts"))
-    link = folder / source.name
+    return Path(sysconfig.get_path("scripts", vars={"base": str(prefix)})) / source.name
+
+
+def link_pandoc(prefix):
+    """Link pypandoc-binary's pandoc into the scripts folder; return the link."""
+    source, link = pandoc_path(), _pandoc_link(prefix)
+    if link is None:
+        return None
     if link.is_symlink() or link.exists():
         if link.resolve() == source.resolve():
             return link
-        if not _is_our_old_link(link):
+        if not _is_our_link(link):
             return None  # the environment's own pandoc (Anaconda's): it stays
         link.unlink()
     try:
@@ -64,9 +75,9 @@ def link_pandoc(scripts=None):
     return link
 
 
-def _is_our_old_link(link):
+def _is_our_link(link):
     """Whether ``link`` is a link this set-up made to pypandoc-binary's pandoc
-    (of another release, or gone), which a new one may replace."""
+    (of this release, another, or gone)."""
     return link.is_symlink() and "pypandoc" in str(link.readlink())
 
 
@@ -134,33 +145,71 @@ def exporter_config(disabled):
     return dict(sorted(config.items()))
 
 
-def write_jupyter_config(prefix, missing):
-    """Write the environment's Jupyter config for the server and for nbconvert.
+def server_exporter_config():
+    """Config for the Jupyter server that leaves out of its export list (the
+    export menu) each exporter that cannot run here, and :data:`SERVER_HIDDEN`."""
+    return exporter_config(set(missing_for_exporters()) | set(SERVER_HIDDEN))
 
-    Returns the two files written. Sections other than the exporters' and the
-    server extension's stay as they were.
-    """
-    folder = Path(prefix) / "etc" / "jupyter"
-    folder.mkdir(parents=True, exist_ok=True)
-    nbconvert = exporter_config(set(missing))
-    server = exporter_config(set(missing) | set(SERVER_HIDDEN))
-    exporter_names = {cls.__name__ for cls in exporter_classes().values()}
-    written = []
-    for name, settings in [("server", server), ("nbconvert", nbconvert)]:
-        path = folder / f"jupyter_{name}_config.json"
-        current = json.loads(path.read_text()) if path.exists() else {}
-        # Each exporter's `enabled` is decided again; every other setting stays.
-        for section in exporter_names & current.keys():
-            current[section].pop("enabled", None)
-        for section, values in settings.items():
-            current.setdefault(section, {}).update(values)
-        current = {k: v for k, v in current.items() if v or k not in exporter_names}
-        if name == "server":
-            server_app = current.setdefault("ServerApp", {})
-            server_app.setdefault("jpserver_extensions", {})[SERVER_EXTENSION] = True
-        path.write_text(json.dumps(current, indent=2) + "\n")
-        written.append(path)
-    return written
+
+def drop_in_file(prefix):
+    """The file that enables the server extension in the environment at ``prefix``:
+    one of its own among the drop-ins jupyter_server reads for extensions."""
+    return Path(prefix, "etc", "jupyter", "jupyter_server_config.d", "hw04.json")
+
+
+def enable_server_extension(prefix):
+    """Write :func:`drop_in_file`; the shared ``jupyter_server_config.json`` stays."""
+    path = drop_in_file(prefix)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    enabled = {"ServerApp": {"jpserver_extensions": {SERVER_EXTENSION: True}}}
+    path.write_text(json.dumps(enabled, indent=2) + "\n")
+    return path
+
+
+def uninstall(prefix):
+    """Remove what the set-up added to the environment at ``prefix``; return it."""
+    removed = []
+    kernelspec = reproducible.kernelspec_file(prefix).parent
+    if kernelspec.is_dir():
+        shutil.rmtree(kernelspec)
+        removed.append(kernelspec)
+    files = [drop_in_file(prefix)]
+    link = _pandoc_link(prefix)
+    if link is not None and _is_our_link(link):  # the environment's own pandoc stays
+        files.append(link)
+    for path in files:
+        if path.is_symlink() or path.exists():
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def install(prefix, notebook):
+    """The set-up in the environment at ``prefix``, saying what it did."""
+    chosen = reproducible.install_kernelspec(prefix)
+    kernel = chosen.get(reproducible.VARIABLE, "the CPU's own")
+    print(
+        f"  Jupyter kernel {reproducible.DISPLAY_NAME!r} "
+        f"({reproducible.kernelspec_file(prefix).parent}): OpenBLAS kernel {kernel}."
+    )
+    link = link_pandoc(prefix)
+    if link is not None:
+        print(f"  pandoc: {link} (pypandoc-binary's).")
+    print(f"  Export menu: enabled by {enable_server_extension(prefix)}.")
+    missing = missing_for_exporters()
+    if missing:
+        left_out = ", ".join(f"{name} (needs {what})" for name, what in missing.items())
+        print(f"  Export formats left out on this machine: {left_out}.")
+    from hw04.engine import kernels, lockstep
+    from hw04.notebook import homework_settings
+
+    start = time.perf_counter()
+    lockstep.compile_kernels(homework_settings(notebook).values())
+    if kernels.n_compiled():  # else numba's cache had them all: nothing to say
+        print(
+            f"  Compiled the training kernels for the notebook's settings "
+            f"({time.perf_counter() - start:.0f} s, once: later runs load them)."
+        )
 
 
 def main(argv=None):
@@ -174,34 +223,17 @@ def main(argv=None):
         help="the homework notebook, whose settings the kernels are compiled for "
         "(default: hw04.ipynb in the current folder)",
     )
+    parser.add_argument(
+        "--uninstall",
+        action="store_true",
+        help="remove the kernelspec, the server extension's file and pandoc's link",
+    )
     args = parser.parse_args(argv)
-    chosen = reproducible.install_kernelspec(sys.prefix)
-    if chosen is None:
-        print(
-            f"  Jupyter kernel 'python3' of {sys.prefix}: kept as it was (not "
-            "ipykernel's default), with its own BLAS setting."
-        )
-    else:
-        kernel = chosen.get(reproducible.VARIABLE, "the CPU's own")
-        print(f"  Jupyter kernel 'python3' of {sys.prefix}: OpenBLAS kernel {kernel}.")
-    link = link_pandoc()
-    if link is not None:
-        print(f"  pandoc: {link} (pypandoc-binary's).")
-    missing = missing_for_exporters()
-    write_jupyter_config(sys.prefix, missing)
-    if missing:
-        left_out = ", ".join(f"{name} (needs {what})" for name, what in missing.items())
-        print(f"  Export formats left out on this machine: {left_out}.")
-    from hw04.engine import kernels, lockstep
-    from hw04.notebook import homework_settings
-
-    start = time.perf_counter()
-    lockstep.compile_kernels(homework_settings(args.notebook).values())
-    if kernels.n_compiled():  # else numba's cache had them all: nothing to say
-        print(
-            f"  Compiled the training kernels for the notebook's settings "
-            f"({time.perf_counter() - start:.0f} s, once: later runs load them)."
-        )
+    if not args.uninstall:
+        install(sys.prefix, args.notebook)
+        return
+    for path in uninstall(sys.prefix):
+        print(f"  Removed {path}.")
 
 
 if __name__ == "__main__":

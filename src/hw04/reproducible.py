@@ -19,7 +19,9 @@ import platform
 REFERENCE_KERNEL = "Haswell"
 VARIABLE = "OPENBLAS_CORETYPE"
 SWITCH = "HW04_BLAS"  # "native": the CPU's own kernel; anything else: the reference
-KERNEL_NAME = "python3"  # the kernelspec the notebook names, in .venv
+# The kernelspec the set-up installs and every route of the notebook asks for.
+KERNEL_NAME = "hw04"
+DISPLAY_NAME = "Python 3 (hw04)"
 # The releases of requirements.txt that the runs table's numbers depend on (the
 # arithmetic, sklearn's fits, the CSV its fingerprint digests); a test checks
 # that they are the pins. Elsewhere the notice says the numbers may differ.
@@ -64,48 +66,24 @@ def wanted_environment(env=None):
     return {VARIABLE: REFERENCE_KERNEL}
 
 
-# ipykernel's own kernelspec, as its package installs it: the set-up may extend it.
-_DEFAULT_ARGV_TAIL = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
-
-
-def _replaceable(spec_file):
-    """Whether the set-up may write ``spec_file``: absent, ours, or ipykernel's
-    default; a kernelspec someone else wrote (a hub's, a user's) stays."""
-    import json
-
-    try:
-        spec = json.loads(spec_file.read_text())
-    except OSError:
-        return True
-    except ValueError:
-        return False
-    if "hw04" in spec.get("metadata", {}):
-        return True
-    # ipykernel's own installer adds this flag on Python 3.11+.
-    tail = [a for a in spec.get("argv", [])[1:] if a != "-Xfrozen_modules=off"]
-    return tail == _DEFAULT_ARGV_TAIL and not spec.get("env")
-
-
 def install_kernelspec(prefix):
-    """Write the ``python3`` kernelspec of ``prefix`` with the chosen BLAS kernel
-    (ipykernel's own installer, marked as ours); return the variables it carries,
-    or None where a kernelspec of someone else's is there, which stays."""
+    """Install the ``hw04`` kernelspec into the environment at ``prefix`` with the
+    chosen BLAS kernel (ipykernel's installer, as ``--sys-prefix`` does); return
+    the variables it carries. The environment's other kernelspecs stay as they are.
+    """
     import json
     from pathlib import Path
 
     from ipykernel.kernelspec import install
 
-    if not _replaceable(kernelspec_file(prefix)):
-        return None
     wanted = wanted_environment()
     # With the switch, the kernel carries it too, so that its notice can say why.
     env = wanted or ({SWITCH: "native"} if _native_chosen() else None)
     folder = Path(
-        install(kernel_name=KERNEL_NAME, display_name="Python 3 (ipykernel)",
+        install(kernel_name=KERNEL_NAME, display_name=DISPLAY_NAME,
                 prefix=str(prefix), env=env)
     )  # fmt: skip
     spec = json.loads((folder / "kernel.json").read_text())
-    spec.setdefault("metadata", {})["hw04"] = "written by hw04.install"  # ours
     # Quiet: the kernel's start-up notices would fill papermill's and the
     # server's terminal; errors still show.
     spec["argv"].append("--IPKernelApp.log_level=ERROR")
@@ -114,8 +92,8 @@ def install_kernelspec(prefix):
 
 
 def kernelspec_file(prefix=None):
-    """Where the set-up writes the ``python3`` kernelspec of the environment at
-    ``prefix`` (default: this one)."""
+    """The ``hw04`` kernelspec's file in the environment at ``prefix`` (default:
+    this one)."""
     import sys
     from pathlib import Path
 
@@ -124,18 +102,14 @@ def kernelspec_file(prefix=None):
 
 
 def chosen_environment():
-    """The variables the set-up chose for this environment's routes.
-
-    Those of the ``python3`` kernelspec it wrote into ``sys.prefix``; in an
-    environment without one of ours, the ones :func:`wanted_environment` picks now.
-    """
+    """The variables the set-up chose for this environment's routes: those of
+    its ``hw04`` kernelspec, or where it has none, those
+    :func:`wanted_environment` picks now."""
     import json
 
     try:
         written = json.loads(kernelspec_file().read_text())
     except (OSError, ValueError):
-        return wanted_environment()
-    if "hw04" not in written.get("metadata", {}):
         return wanted_environment()
     return {k: v for k, v in written.get("env", {}).items() if k == VARIABLE}
 

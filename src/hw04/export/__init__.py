@@ -17,13 +17,16 @@ JupyterLab's *File > Save and Export Notebook As* find them:
 Both run the same preprocessors first (:mod:`hw04.export.preprocessors`):
 ``GradescopeChecks`` warns about what a grader would send back
 (:mod:`hw04.checks`), ``EffectiveParameters`` shows the parameters of a
-papermill run once, and nbconvert's ``CoalesceStreamsPreprocessor`` joins the
+papermill run once, and nbconvert's ``CoalesceStreamsPreprocessor`` (before
+nbconvert 7.16, its default ``coalesce_streams``, which always runs) joins the
 printed lines of a cell into one block. What goes on a new page is chosen by the
 ``page-break`` cell tag; a cell tagged ``remove-cell`` is left out.
 
-This module is also a Jupyter server extension (enabled by the set-up,
-:mod:`hw04.install`): it puts pypandoc-binary's pandoc on the server's ``PATH``,
-where nbconvert's own LaTeX, AsciiDoc and reST exporters look for it.
+This module is also a Jupyter server extension (enabled by the set-up's drop-in
+file, :mod:`hw04.install`): it leaves out of the server's export list (the menu)
+the formats that cannot run on this machine, and puts pypandoc-binary's pandoc on
+the server's ``PATH``, where nbconvert's LaTeX, AsciiDoc and reST exporters look
+for it.
 """
 
 import os
@@ -228,15 +231,21 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    """Put pypandoc-binary's pandoc on the server's ``PATH`` (see module doc).
+    """Leave out of the server's export list the formats that cannot run here,
+    and put pypandoc-binary's pandoc on the server's ``PATH`` (see module doc).
 
-    The server's own ``PATH`` holds ``.venv``'s scripts folder only when the
-    environment is activated, however ``jupyter lab`` is started.
+    The server asks nbconvert for its exporters with the configuration of the
+    running application, where an exporter's ``enabled`` is read; this sets it
+    there, for this server only.
     """
+    from hw04.install import server_exporter_config  # it imports this module
+
     # The server's PATH for as long as it runs: nbconvert's own LaTeX, AsciiDoc
     # and reST exporters call pandoc by name, with no setting for where it is.
     path = _path_with_pandoc()
     if path is not None:
         os.environ["PATH"] = path
-    found = shutil.which("pandoc")
-    serverapp.log.info("hw04.export: pandoc for nbconvert's exporters: %s", found)
+    config = server_exporter_config()
+    serverapp.update_config(Config(config))
+    off = sorted(name for name, c in config.items() if not c["enabled"])
+    serverapp.log.info("hw04.export: exporters left out: %s", ", ".join(off))
