@@ -54,9 +54,12 @@ def test_activation_gaps_per_condition_and_solver():
     assert gaps.loc["few", "L-BFGS"] == pytest.approx(0.8)
     assert gaps.loc["many", "SGD"] == pytest.approx(0.8)
     assert gaps.loc["few", "SGD"] == pytest.approx(0.0)
-    assert gaps.loc["few", "L-BFGS intervals"] == "apart"
-    assert gaps.loc["few", "SGD intervals"] == "overlap"
-    assert gaps.loc["many", "L-BFGS intervals"] == "overlap"  # 0.50 against 0.60
+    # Fisher's exact test of the two counts: 1 of 10 against 9 of 10 is beyond
+    # chance, 5 against 5 and 50 of 100 against 60 of 100 are not.
+    assert gaps.loc["few", "L-BFGS p"] == pytest.approx(0.001, abs=0.0005)
+    assert gaps.loc["few", "SGD p"] == 1.0
+    assert 0.05 < gaps.loc["many", "L-BFGS p"] < 0.3
+    assert gaps.loc["many", "SGD p"] < 0.001
 
 
 def runs_of_a_setting():
@@ -77,6 +80,8 @@ def runs_of_a_setting():
             "rest_p_high": [float("nan"), 0.5, 0.501, 0.55],
             "settled": [90, 6, 1, 385],
             "still_falling": [False, False, False, True],
+            "near_plateau": [0.1, 0.9, 1.0, 0.8],
+            "silent_unit": [False, False, False, False],
         }
     )
 
@@ -91,6 +96,26 @@ def test_setting_facts_count_the_failed_runs_by_quadrants_fitted():
     fitting = [f[f"failed_fitting_{k}"] for k in (2, 1, 0)]
     assert fitting == [1, 0, 2] and sum(fitting) == f.failed
     assert (f.iterations, f.median_updates, f.at_max_iter) == ("121-400", 31500, 2)
+    # Medians of the share near a plateau, in percent, of each group.
+    assert (f.near_plateau_zero, f.near_plateau_failed) == (10, 90)
+    assert f.failed_silent == 0 and f.unit == "epochs"
+
+
+def test_a_relu_unit_silent_on_a_quadrant_is_found_in_a_fitted_run(xor_data):
+    from MLPClassifierWithSolverLBFGS import MLPClassifierLBFGS
+
+    x_tr_N2, y_tr_N, _, _ = xor_data
+    # Seed 0 of L-BFGS with ReLU ends on the two-quadrant plateau of 1 (b).
+    clf = MLPClassifierLBFGS(hidden_layer_sizes=[2], activation="relu", alpha=1e-4,
+                             max_iter=200, tol=1e-6, random_state=0)  # fmt: skip
+    clf.fit(x_tr_N2, y_tr_N)
+    hidden_NH = np.maximum(x_tr_N2 @ clf.coefs_[0] + clf.intercepts_[0], 0)
+    quadrant_N = stats.quadrant_of(x_tr_N2)
+    silent = [(hidden_NH[quadrant_N == q] == 0).all(axis=0) for q in range(4)]
+    assert stats.silent_on_a_quadrant(clf, x_tr_N2) == bool(np.any(silent))
+    assert stats.silent_on_a_quadrant(clf, x_tr_N2)
+    clf.set_params(activation="logistic")
+    assert not stats.silent_on_a_quadrant(clf, x_tr_N2)
 
 
 def test_plateau_losses_by_quadrants_fitted():

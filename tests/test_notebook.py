@@ -138,7 +138,7 @@ def test_answers_are_prose_with_their_input_hidden():
         for line in cell.source.splitlines():
             if re.search(r"\bif\b", line) and cell in answers:
                 assert "run_experiments" in line, line
-    assert sentences <= 110, f"{sentences} lines of code make sentences"
+    assert sentences <= 120, f"{sentences} lines of code make sentences"
 
 
 def printed_code_lines(nb):
@@ -205,7 +205,7 @@ def test_no_one_letter_names_but_loop_variables_and_x_y():
             named = node.id if isinstance(node, ast.Name) else None
             if isinstance(node, ast.arg):
                 named = node.arg
-            if named and len(named) == 1 and named not in loops | {"X", "y"}:
+            if named and len(named) == 1 and named not in loops | {"X", "y", "_"}:
                 raise AssertionError(f"one-letter name {named!r} in {cell.source[:60]}")
 
 
@@ -232,7 +232,7 @@ def check_numbers_against_tables(nb):
     """Each number of an answer equals a value of the facts table or of a table
     shown in the answer's own problem, as rounded there; or, where an answer names
     a run as an exception, a number of that run in the runs table (to 0.001)."""
-    facts = next(c for c in nb.cells if "stats.quoted_facts(facts)  #" in c.source)
+    facts = next(c for c in nb.cells if "quoted_facts(facts))  #" in c.source)
     everywhere = set().union(*map(table_numbers, facts.outputs))
     runs = runs_table(nb)
     for column in ("train_error", "final_loss"):
@@ -279,7 +279,7 @@ def check_answers(nb, runs):
         # The verdict first, in the course's words.
         lead = f"**Answer.** **{zero_error_phrase(len(zero), n)} reach 0 training error"
         assert answer.startswith(lead), (problem, answer)
-        first = answer.split(". ")[1]
+        first = answer.split(". ")[0]
         for seed in zero["seed"]:
             assert re.search(rf"\b{seed}\b", first), (seed, answer)
         unit = "epochs" if name.startswith("sgd") else "iterations"
@@ -677,7 +677,7 @@ def test_one_solved_rule_in_code_and_text():
     experiments = next(m for m in flat if m.startswith("### 5 (c)"))
     assert rule in experiments
     code = [c.source for c in nb.cells if c.cell_type == "code"]
-    appendix_code = next(c for c in code if "experiments = " in c)
+    appendix_code = next(c for c in code if "experiments = [" in c)
     assert 'stats.solved(table["train_error"], rule_error)' in appendix_code
     # No second "solved" threshold; exactly zero error (what the questions ask) is
     # the one comparison allowed.
