@@ -25,11 +25,13 @@ import difflib
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 
 from hw04 import record, reproducible
@@ -229,20 +231,13 @@ def edited_cells(nb, shipped):
     """Names of the code cells of ``nb`` whose source differs from ``shipped``'s
     (the parameters cells aside): ``['code cell 7', ...]``."""
 
-    def sources(notebook):
-        return [
-            _text(c["source"]).strip()
-            for c in _code_cells(notebook)
-            if "parameters" not in _tags(c)
-        ]
+    def numbered(notebook):
+        cells = enumerate(_code_cells(notebook), start=1)
+        return [(i, _text(c["source"]).strip()) for i, c in cells
+                if "parameters" not in _tags(c)]  # fmt: skip
 
-    mine, theirs = sources(nb), sources(shipped)
-    numbers = [
-        i
-        for i, c in enumerate(_code_cells(nb), start=1)
-        if "parameters" not in _tags(c)
-    ]
-    named = []
+    numbers, mine = zip(*numbered(nb)) if numbered(nb) else ((), ())
+    theirs, named = [source for _, source in numbered(shipped)], []
     matcher = difflib.SequenceMatcher(a=theirs, b=mine, autojunk=False)
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
         if op in ("replace", "insert"):
@@ -298,16 +293,13 @@ def _list(values):
 def causes(saved, new):
     """What differs between two records' inputs: why their runs may differ."""
     found = []
-    if saved["versions"] != new["versions"]:
-        found.append(
-            "other library versions ("
-            + ", ".join(
-                f"{n} {v}, here {new['versions'].get(n)}"
-                for n, v in saved["versions"].items()
-                if new["versions"].get(n) != v
-            )
-            + ")"
-        )
+    versions = [
+        f"{n} {v}, here {new['versions'].get(n)}"
+        for n, v in saved["versions"].items()
+        if new["versions"].get(n) != v
+    ]
+    if versions:
+        found.append(f"other library versions ({'; '.join(versions)})")
     if (saved["probe"], saved["blas"]) != (new["probe"], new["blas"]):
         blas = saved["blas"]
         found.append(
@@ -402,15 +394,18 @@ def answer_differences(saved_nb, executed):
 
 def output_differences(saved_nb, executed):
     """Code cells (answers and the record aside) whose saved outputs are not
-    the re-executed ones: ``['code cell 15', ...]``."""
+    the re-executed ones: ``[('code cell 15 (...)', its first differing line)]``."""
     named = []
     pairs = zip(_code_cells(saved_nb), _code_cells(executed))
     for number, (saved, new) in enumerate(pairs, start=1):
-        if {"answer", "record"} & set(_tags(new)):
+        a, b = ("\n".join(comparable(c.get("outputs", []))).splitlines()
+                for c in (saved, new))  # fmt: skip
+        if {"answer", "record"} & set(_tags(new)) or a == b:
             continue
-        if comparable(saved.get("outputs", [])) != comparable(new.get("outputs", [])):
-            first = _text(new["source"]).strip().splitlines()[:1] or [""]
-            named.append(f"code cell {number} ({first[0][:40]})")
+        x, y = next((x, y) for x, y in zip_longest(a, b, fillvalue="") if x != y)
+        first = _text(new["source"]).strip().splitlines()[:1] or [""]
+        line = f"saved {x[:70]!r}, re-executed {y[:70]!r}"
+        named.append((f"code cell {number} ({first[0][:40]})", line))
     return named
 
 
@@ -470,8 +465,10 @@ def judge(sub, shipped_nb, defaults):
     if isinstance(sub.own, tuple):
         kind, why = sub.own
         sub.details.append(f"the re-execution {kind}: {why}")
-        if saved is not None:
-            sub.details += [f"saved record: {c}" for c in causes(saved, _here(sub))]
+        data = _course_data(sub.homework)
+        other = [n for n, d in (saved or {}).get("data", data).items() if data[n] != d]
+        if other:  # the likeliest reason a run stops here and not there
+            sub.details.append(f"other data than the course's ({', '.join(other)})")
         sub.verdict = "timed out" if kind == "timed out" else f"differs: {kind}, {why}"
         return
     own = saved_record(sub.own)
@@ -487,11 +484,13 @@ def judge(sub, shipped_nb, defaults):
             ]
     answers = answer_differences(sub.nb, sub.own)
     outputs = output_differences(sub.nb, sub.own)
-    found += answers + [f"output no execution of this code gives: {c}" for c in outputs]
+    found += answers + [f"output no execution of this code gives: {c}: {line}"
+                        for c, line in outputs]  # fmt: skip
     if not reasons:  # the same runs: what differs was edited or pasted
         parts = [a.split(":")[0].removeprefix("answer ") for a in answers]
         reasons += [f"answers edited: {', '.join(parts)}"] * bool(answers)
-        reasons += [f"outputs edited or pasted: {_list(outputs)}"] * bool(outputs)
+        cells = _list(c for c, _ in outputs)
+        reasons += [f"outputs edited or pasted: {cells}"] * bool(outputs)
     if isinstance(sub.shipped, tuple):
         found.append(f"the homework's own notebook {sub.shipped[0]}: {sub.shipped[1]}")
     elif sub.shipped is not None:
@@ -526,25 +525,11 @@ def _edit_effects(own, shipped, edited):
             f"{' and '.join(effects)}"]  # fmt: skip
 
 
-def _here(sub):
-    """This environment's inputs, as a record names them (for a stopped run)."""
+def _course_data(homework):
+    """Digests of the homework's own data, as a record names them."""
     from hw04 import inputs
 
-    library, kernel, version = reproducible.blas_in_use()
-    homework = sub.homework
-    data = inputs.load_xor_data("data_xor", homework)
-    modules = {}
-    for name in record.COURSE_MODULES:
-        path = Path(homework, *name.split(".")).with_suffix(".py")
-        modules[name] = record.digest(path.read_bytes()) if path.is_file() else ""
-    return {
-        "versions": reproducible.installed_versions(),
-        "probe": reproducible.bit_probe(),
-        "blas": {"library": library, "kernel": kernel, "version": version},
-        "data": record.data_digests(*data),
-        "modules": modules,
-        "package": record.package_digest(),
-    }
+    return record.data_digests(*inputs.load_xor_data("data_xor", homework))
 
 
 # ------------------------------------------------------------------- report
@@ -609,26 +594,16 @@ def write_report(submissions, out):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m hw04.verify",
-        description="Re-execute submitted notebooks; say which reproduce, and why not.",
-    )
-    parser.add_argument("paths", nargs="+", metavar="PATH",
-                        help="a submitted .ipynb (then its PDF, optionally), or a "
-                        "folder of them")  # fmt: skip
-    parser.add_argument(
-        "--homework",
-        default=".",
-        help="the homework's folder (hw04.ipynb, course modules, data)",
-    )
-    parser.add_argument("--out", help="report and shared results (default: "
-                        "verified/ in the homework's folder)")  # fmt: skip
-    parser.add_argument("--timeout", type=float, default=1800,
-                        help="seconds a cell may run (default 1800)")  # fmt: skip
-    parser.add_argument("--jobs", type=int, default=2,
-                        help="executions at once (default 2)")  # fmt: skip
+        prog="python -m hw04.verify", description=__doc__.splitlines()[0],
+        epilog="Exit status: 0 all reproduce, 1 any differs, 2 a PATH is not one.",
+    )  # fmt: skip
+    add = parser.add_argument
+    add("paths", nargs="+", metavar="PATH", help="a .ipynb (then its PDF), or a folder")
+    add("--homework", default=".", help="the homework's folder (default: this one)")
+    add("--out", help="for the report and shared results (default: HOMEWORK/verified)")
+    add("--timeout", type=float, default=1800, help="seconds a cell may run (1800)")
+    add("--jobs", type=int, default=2, help="executions at once (default 2)")
     args = parser.parse_args(argv)
-    import os
-
     # The reference BLAS kernel for the kernels this starts (before NumPy loads).
     os.environ.update(reproducible.chosen_environment())
     homework = Path(args.homework).resolve()
