@@ -323,3 +323,23 @@ def test_the_probe_is_the_references_exactly_when_the_runs_are(kernel):
     probe, runs = _probe_and_runs(kernel)
     assert (probe == reproducible.REFERENCE_PROBE) == (runs == reference[1])
     assert reference[0] == reproducible.REFERENCE_PROBE
+
+
+@pytest.mark.parametrize(
+    "version, probe",
+    [("0.3.34", reproducible.REFERENCE_PROBE), (reproducible.REFERENCE_OPENBLAS, "0")],
+)
+def test_a_pinned_kernel_that_rounds_otherwise_is_not_the_reference(
+    monkeypatch, version, probe
+):
+    """OpenBLAS 0.3.34 keeps the Haswell kernel's name on Zen 4 and rounds
+    otherwise: the notice goes by the probe and the release, not the name."""
+    monkeypatch.setattr(reproducible, "versions_unlike_reference", lambda: {})
+    monkeypatch.setattr(
+        reproducible, "blas_in_use", lambda: ("openblas", "Haswell", version)
+    )
+    monkeypatch.setattr(reproducible, "bit_probe", lambda: probe)
+    notice = reproducible.blas_notice()
+    assert notice.startswith(f"Note: OpenBLAS {version} runs its Haswell kernel here")
+    assert f"(here {probe})" in notice and "\n" not in notice
+    assert reproducible.probe_line().endswith("different.")

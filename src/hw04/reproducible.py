@@ -273,11 +273,12 @@ def _blas_line():
         )
     if kernel == REFERENCE_KERNEL:
         return (
-            f"Note: OpenBLAS {version} runs its {kernel} kernel here, but its bit "
-            f"probe {probe} is not the reference's {REFERENCE_PROBE} (OpenBLAS "
-            f"{REFERENCE_OPENBLAS}): it rounds otherwise, so L-BFGS numbers may "
-            "differ from the reference run's; install the pins of requirements.txt "
-            "(python3 make_homework.py setup) for the reference numbers."
+            f"Note: OpenBLAS {version} runs its {kernel} kernel here; the reference "
+            f"is OpenBLAS {REFERENCE_OPENBLAS}, whose bit probe is {REFERENCE_PROBE} "
+            f"(here {probe}): a kernel of the same name may round otherwise, so "
+            "L-BFGS numbers may differ from the reference run's; for the reference "
+            "numbers, install the pins of requirements.txt (python3 make_homework.py "
+            "setup)."
         )
     if not cpu_runs_reference():
         fix = "this CPU cannot run the reference kernel"
