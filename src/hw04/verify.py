@@ -1,22 +1,15 @@
 """Verify submissions: re-execute each, say which reproduce and, where not, why.
 
-::
-
-    python -m hw04.verify [--homework DIR] [--out DIR] PATH...
-
-Each PATH is a submitted ``.ipynb``, a folder of them (a Gradescope export), or a
-PDF that follows its notebook on the command line (a PDF of the same stem beside
-a notebook is found by itself). Each submission's own code runs again from a
-fresh kernel of this environment, in a temporary copy of the homework's folder
-(its course modules and data), with its own parameters; its ``results_dir`` is
-redirected to a cache that all submissions share. The re-execution's outputs and
-record (:mod:`hw04.record`) are compared with the saved ones; where the code
-cells differ from the homework's own notebook, that notebook also runs with the
-submission's parameters, to say what the edits change. Submissions with the same
-code and parameters share one execution.
-
-Exit status: 0 when every submission reproduces, 1 when any differs or timed
-out, 2 when a PATH is not a notebook of this homework (2 wins over 1).
+``python -m hw04.verify [--homework DIR] [--out DIR] PATH...``: each PATH a
+submitted ``.ipynb``, a folder of them (a Gradescope export), or a PDF after its
+notebook (a PDF of the same stem beside a notebook is found by itself). Each
+submission's own code runs again in a fresh kernel, in a temporary copy of the
+homework's folder, with its own parameters and a results folder all share; its
+outputs and record (:mod:`hw04.record`) are compared with the saved ones. Where
+its code cells differ from the homework's notebook, that notebook runs too with
+its parameters, to say what the edits change. Submissions with the same code and
+parameters share one execution. Exit status: 0 when all reproduce, 1 when any
+differs or timed out, 2 when a PATH is not a notebook of this homework.
 """
 
 import argparse
@@ -86,7 +79,7 @@ def _tags(cell):
     return cell.get("metadata", {}).get("tags", [])
 
 
-def _text(value):
+def _text(value):  # a source or an output's text, as a string or a list of lines
     return value if isinstance(value, str) else "".join(value)
 
 
@@ -207,17 +200,10 @@ def _execute_all(jobs, homework, timeout, n_jobs, done):
     todo = {k: job for k, job in jobs.items() if k not in done}
     if not todo:
         return
-    tasks = (
-        delayed(_keyed)(key, nb, parameters, homework, timeout)
-        for key, (nb, parameters) in todo.items()
-    )
-    results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks)
-    for key, result in tqdm(results, total=len(todo), desc="executions", unit="nb"):
-        done[key] = result
-
-
-def _keyed(key, *args):
-    return key, execute(*args)
+    tasks = (delayed(execute)(*job, homework, timeout) for job in todo.values())
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
+    bar = tqdm(results, total=len(todo), desc="executions", unit="nb")
+    done.update(zip(todo, bar))
 
 
 def _own_parameters(nb, results_dir):
@@ -262,7 +248,8 @@ def runs_difference(saved, new):
     if list(a.columns) != list(b.columns):
         return "the runs tables have other columns"
     if a[keys].values.tolist() != b[keys].values.tolist():
-        return f"other runs: seeds {_seeds(a)} against {_seeds(b)}"
+        seeds = (_list(sorted(set(t["seed"]))) for t in (a, b))
+        return "other runs: seeds {} against {}".format(*seeds)
     parts, beyond = [], False
     for setting, rows in a.groupby("setting", sort=False):
         other = b.loc[rows.index]
@@ -281,10 +268,6 @@ def runs_difference(saved, new):
     return f"{'; '.join(parts)} ({within} a relative {TOLERANCE:g})"
 
 
-def _seeds(table):
-    return _list(sorted(set(table["seed"])))
-
-
 def _list(values):
     values = [str(v) for v in values]
     return ", ".join(values[:8]) + (f" and {len(values) - 8} more" * (len(values) > 8))
@@ -293,11 +276,9 @@ def _list(values):
 def causes(saved, new):
     """What differs between two records' inputs: why their runs may differ."""
     found = []
-    versions = [
-        f"{n} {v}, here {new['versions'].get(n)}"
-        for n, v in saved["versions"].items()
-        if new["versions"].get(n) != v
-    ]
+    here = new["versions"]
+    versions = [f"{n} {v}, here {here.get(n)}" for n, v in saved["versions"].items()
+                if here.get(n) != v]  # fmt: skip
     if versions:
         found.append(f"other library versions ({'; '.join(versions)})")
     if (saved["probe"], saved["blas"]) != (new["probe"], new["blas"]):
@@ -428,29 +409,20 @@ def pdf_differences(pdf, saved_nb, saved):
             f"the PDF's fingerprint {'/'.join(printed) or 'is missing'} is not the "
             f"notebook's {'/'.join(expected)}"
         )
-    numbers, start = _NUMBER.findall(text), 0
+    numbers = _NUMBER.findall(text)
     for number, cell in enumerate(_code_cells(saved_nb), start=1):
         if "answer" not in _tags(cell):
             continue
         wanted = _NUMBER.findall("\n".join(comparable(cell.get("outputs", []))))
-        end = _subsequence_end(numbers, wanted, start)
-        if end is None:
+        if not _in_order(wanted, numbers):
             found.append(f"the PDF's answer of code cell {number} has other numbers")
-        else:
-            start = end
     return found
 
 
-def _subsequence_end(numbers, wanted, start):
-    """Where ``wanted`` ends as a subsequence of ``numbers[start:]``, or None."""
-    i = start
-    for value in wanted:
-        while i < len(numbers) and numbers[i] != value:
-            i += 1
-        if i == len(numbers):
-            return None
-        i += 1
-    return i
+def _in_order(wanted, numbers):
+    """Whether ``wanted`` is a subsequence of ``numbers``."""
+    rest = iter(numbers)
+    return all(value in rest for value in wanted)
 
 
 # ---------------------------------------------------------------- verdicts
@@ -458,6 +430,8 @@ def _subsequence_end(numbers, wanted, start):
 
 def judge(sub, shipped_nb, defaults):
     """Set ``sub.verdict`` and ``sub.details`` from its executions."""
+    from hw04 import inputs
+
     saved = saved_record(sub.nb)
     edited = edited_cells(sub.nb, shipped_nb)
     if edited:
@@ -465,7 +439,7 @@ def judge(sub, shipped_nb, defaults):
     if isinstance(sub.own, tuple):
         kind, why = sub.own
         sub.details.append(f"the re-execution {kind}: {why}")
-        data = _course_data(sub.homework)
+        data = record.data_digests(*inputs.load_xor_data("data_xor", sub.homework))
         other = [n for n, d in (saved or {}).get("data", data).items() if data[n] != d]
         if other:  # the likeliest reason a run stops here and not there
             sub.details.append(f"other data than the course's ({', '.join(other)})")
@@ -523,13 +497,6 @@ def _edit_effects(own, shipped, edited):
         return []
     return [f"edited {_list(edited)} change{'s' * (len(edited) == 1)} "
             f"{' and '.join(effects)}"]  # fmt: skip
-
-
-def _course_data(homework):
-    """Digests of the homework's own data, as a record names them."""
-    from hw04 import inputs
-
-    return record.data_digests(*inputs.load_xor_data("data_xor", homework))
 
 
 # ------------------------------------------------------------------- report
