@@ -11,6 +11,7 @@ Usage, from a fresh clone, with nothing installed but Python 3.11+::
     python3 make_homework.py upload          # PDF of the saved notebook, for Gradescope
     python3 make_homework.py outputs         # refresh the outputs saved in hw04.ipynb
     python3 make_homework.py bench           # the speed benchmark (dev/bench.py)
+    python3 make_homework.py verify PATH...  # re-execute submissions: which reproduce
 
 The first call makes a virtual environment in ``.venv`` from the pinned
 requirements, installs the package ``hw04`` (``src/hw04``) into it, editable, and
@@ -250,10 +251,11 @@ def parse_args(argv):
     upload.add_argument("--out", default=str(ROOT / "upload"), help="default: upload/")
     sub.add_parser("test", help="run the tests; more arguments go to pytest")
     sub.add_parser("bench", help="time a rerun against the notebook's floor")
+    sub.add_parser("verify", help="re-execute submissions: which reproduce, and why")
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["pdf", *argv]
-    if argv[0] in ("test", "bench") and argv[1:2] not in (["-h"], ["--help"]):
-        # Everything after the command goes to pytest or to the benchmark as is.
+    if argv[0] in ("test", "bench", "verify") and argv[1:2] not in (["-h"], ["--help"]):
+        # Everything after the command goes to pytest, the benchmark or hw04.verify.
         return argparse.Namespace(command=argv[0], rest=argv[1:])
     return parser.parse_args(argv)
 
@@ -274,6 +276,8 @@ def main(argv=None):
     if args.command in ("test", "bench"):
         script = ["-m", "pytest"] if args.command == "test" else [ROOT / "dev/bench.py"]
         _exit_with(sys.executable, *script, *args.rest)
+    if args.command == "verify":
+        _exit_with(sys.executable, "-m", "hw04.verify", "--homework", ROOT, *args.rest)
     commands = {
         "pdf": command_pdf,
         "outputs": command_outputs,

@@ -31,6 +31,12 @@ REFERENCE_VERSIONS = {
     "scikit-learn": "1.9.1",
     "pandas": "3.1.1",
 }
+# What bit_probe() gives in the reference environment (these pins, OpenBLAS
+# 0.3.31's Haswell kernel), and that OpenBLAS's version: a kernel keeps its name
+# across OpenBLAS releases that round otherwise (0.3.34 on Zen 4). A test
+# recomputes both where the reference kernel runs.
+REFERENCE_PROBE = "b21ec6e7e20b"
+REFERENCE_OPENBLAS = "0.3.31.188.0"
 
 
 def cpu_runs_reference():
@@ -127,33 +133,89 @@ def blas_in_use():
     return first["internal_api"], first.get("architecture") or "", first["version"]
 
 
+def installed_versions():
+    """``{name: release installed, or 'none'}`` of :data:`REFERENCE_VERSIONS`."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in REFERENCE_VERSIONS:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "none"
+    return found
+
+
 def versions_unlike_reference():
     """``{name: (installed, reference)}`` for each of :data:`REFERENCE_VERSIONS`
     installed at another release here (empty in the reference environment)."""
-    from importlib.metadata import PackageNotFoundError, version
+    return {
+        name: (installed, REFERENCE_VERSIONS[name])
+        for name, installed in installed_versions().items()
+        if installed != REFERENCE_VERSIONS[name]
+    }
 
-    differ = {}
-    for name, reference in REFERENCE_VERSIONS.items():
-        try:
-            installed = version(name)
-        except PackageNotFoundError:
-            installed = "none"
-        if installed != reference:
-            differ[name] = (installed, reference)
-    return differ
+
+def bit_probe():
+    """A short digest of a tiny replay of the runs' own computations.
+
+    Two L-BFGS iterations and two SGD epochs (batches of 10) of sklearn's MLP with
+    2 hidden units, for each activation, on 200 fixed points, with one BLAS
+    thread as the training workers have: its weights and losses take every
+    rounding of the products the runs make, so another BLAS, kernel or release
+    that rounds otherwise gives another digest.
+    """
+    import warnings
+
+    import numpy as np
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+    from threadpoolctl import threadpool_limits
+
+    x_N2 = np.random.default_rng(0).normal(size=(200, 2))
+    y_N = (x_N2[:, 0] * x_N2[:, 1] > 0).astype(int)
+    solvers = [
+        {"solver": "lbfgs"},
+        {"solver": "sgd", "batch_size": 10, "learning_rate_init": 0.1, "momentum": 0},
+    ]
+    digest = hashlib.sha256()
+    with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for activation in ("relu", "logistic"):
+            for solver in solvers:
+                clf = MLPClassifier(
+                    [2], activation=activation, max_iter=2, random_state=0, **solver
+                ).fit(x_N2, y_N)
+                for values in [*clf.coefs_, *clf.intercepts_, clf.loss_]:
+                    digest.update(np.asarray(values, dtype=np.float64).tobytes())
+    return digest.hexdigest()[:12]
 
 
 def blas_notice():
     """One line on the BLAS this kernel runs with, and whether it is the reference.
 
     Where the run cannot be the reference one (other versions of the packages the
-    numbers depend on, another kernel or BLAS), the line says so, why, and how to
-    get the reference numbers.
+    numbers depend on, another BLAS, kernel, OpenBLAS release or a probe that
+    rounds otherwise), the line says so, why, and how to get the reference
+    numbers.
     """
     differ = versions_unlike_reference()
     if differ:
         return _versions_notice(differ)
     return _blas_line()
+
+
+def probe_line():
+    """One line for the write-up's last page: this execution's bit probe and
+    OpenBLAS release against the reference's."""
+    library, kernel, version = blas_in_use()
+    probe = bit_probe()
+    same = probe == REFERENCE_PROBE and version == REFERENCE_OPENBLAS
+    return (
+        f"Bit probe {probe} with {library} {version} ({kernel} kernel); the "
+        f"reference's: {REFERENCE_PROBE} with openblas {REFERENCE_OPENBLAS} "
+        f"({REFERENCE_KERNEL}): {'the same' if same else 'different'}."
+    )
 
 
 def _versions_notice(differ):
@@ -169,15 +231,28 @@ def _versions_notice(differ):
 
 def _blas_line():
     library, kernel, version = blas_in_use()
-    if library == "openblas" and kernel == REFERENCE_KERNEL:
-        return (
-            f"BLAS: OpenBLAS {version} with its {kernel} kernel, the reference one: "
-            "these numbers are those of every machine with these pins."
-        )
+    probe = bit_probe()
     if library != "openblas":
         return (
             f"Note: this kernel's BLAS is {library} {version}, not OpenBLAS, so "
             "L-BFGS numbers may differ slightly from the reference run's."
+        )
+    if kernel == REFERENCE_KERNEL and (probe, version) == (
+        REFERENCE_PROBE, REFERENCE_OPENBLAS
+    ):  # fmt: skip
+        return (
+            f"BLAS: OpenBLAS {version} with its {kernel} kernel, the reference one "
+            f"(bit probe {probe}): these numbers are those of every machine with "
+            "these pins."
+        )
+    if kernel == REFERENCE_KERNEL:
+        return (
+            f"Note: OpenBLAS {version} runs its {kernel} kernel here; the reference "
+            f"is OpenBLAS {REFERENCE_OPENBLAS}, whose bit probe is {REFERENCE_PROBE} "
+            f"(here {probe}): a kernel of the same name may round otherwise, so "
+            "L-BFGS numbers may differ from the reference run's; for the reference "
+            "numbers, install the pins of requirements.txt (python3 make_homework.py "
+            "setup)."
         )
     if not cpu_runs_reference():
         fix = "this CPU cannot run the reference kernel"
@@ -189,8 +264,9 @@ def _blas_line():
             ".venv/bin/jupyter lab) to get the reference numbers"
         )
     return (
-        f"Note: OpenBLAS runs its {kernel} kernel here, not {REFERENCE_KERNEL}, so "
-        f"L-BFGS numbers may differ from the reference run's; {fix}."
+        f"Note: OpenBLAS runs its {kernel} kernel here, not {REFERENCE_KERNEL} "
+        f"(bit probe {probe}, the reference's {REFERENCE_PROBE}), so L-BFGS "
+        f"numbers may differ from the reference run's; {fix}."
     )
 
 
