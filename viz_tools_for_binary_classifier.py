@@ -332,7 +332,7 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
 
 
 def plot_loss_curves(
-    curves, xlabels=None, ylim=(0.0, 1.0), row=None, col="setting", height=1.45
+    curves, xlabels=None, ylim=(0.0, 1.0), row=None, col="setting", height=1.3
 ):
     """Loss curves of all runs, one line per run and one panel per setting.
 
@@ -353,7 +353,7 @@ def plot_loss_curves(
         Column whose values make the rows of the grid; then ``col`` makes its
         columns. Without it, the settings wrap two to a row.
     col : str, default='setting'
-    height : float, default=1.45
+    height : float, default=1.3
         Height of one panel, in inches.
 
     Returns
@@ -434,7 +434,7 @@ def plot_success_rates(runs, ax=None, reference=None):
     import seaborn as sns
 
     if ax is None:
-        fig, ax = plt.subplots(figsize=(TEXT_WIDTH, 3.0))
+        fig, ax = plt.subplots(figsize=(TEXT_WIDTH, 2.6))
         fig.subplots_adjust(left=0.09, right=0.99, top=0.97, bottom=0.22)
     settings = list(dict.fromkeys(runs["setting"]))
     conditions = list(dict.fromkeys(runs["condition"]))

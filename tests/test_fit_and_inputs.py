@@ -9,20 +9,8 @@ from sklearn.base import clone
 
 from hw04 import inputs, stats, training
 from hw04.engine import lockstep
-from hw04.notebook import homework_settings
+from hw04.notebook import default_parameters, homework_settings
 from make_homework import NOTEBOOK, ROOT
-
-
-def default_parameters(notebook):
-    """The parameters ``{name: value}`` as the notebook's ``parameters`` cell sets
-    them (papermill reads the cell; each value is evaluated on its own)."""
-    import papermill
-
-    found = papermill.inspect_notebook(str(notebook))
-    return {
-        name: eval(p["default"], {"__builtins__": {"list": list, "range": range}})
-        for name, p in found.items()
-    }
 
 
 def settings():

@@ -241,6 +241,11 @@ def check_numbers_against_tables(nb):
     parameters = nb.metadata.get("papermill", {}).get("parameters", {})
     everywhere.add(float(parameters.get("appendix_seeds", 256)))
     everywhere.add(0.05)  # the significance level 5 (c) names
+    gaps = [c for c in nb.cells if "stats.activation_gaps(" in c.source]
+    for cell in gaps:  # and how many of its gaps are beyond chance
+        header, *rows = html_rows(cell.outputs[0]["data"]["text/html"])
+        ps = [float(v) for row in rows for h, v in zip(header, row) if h.endswith(" p")]
+        everywhere |= {float(sum(p < 0.05 for p in ps)), float(len(ps))}
     # 3 (c): how many times as many passes over the data, from the runs.
     medians = runs.groupby("setting")["n_iter"].median()
     everywhere.add(float(round(medians["sgd-relu"] / medians["lbfgs-relu"])))

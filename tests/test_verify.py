@@ -18,8 +18,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from conftest import NOTEBOOK, ROOT, execute
 from hw04 import reproducible, verify
+from make_homework import NOTEBOOK, ROOT
 
 SMALL = {"seeds": [0, 1], "appendix": False}
 KERNELS = ["Haswell", "Sandybridge", "SkylakeX"]
@@ -78,7 +78,7 @@ def table_cell(nb, setting):
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory):
+def small(tmp_path_factory, execute):
     """A small execution, in a folder whose results the verifier will share."""
     tmp = tmp_path_factory.mktemp("verify")
     nb = execute(tmp, results_dir=str(tmp / "out" / "results"), **SMALL)

@@ -162,3 +162,15 @@ def homework_settings(notebook=None):
     finally:
         sys.path.remove(folder)
     return namespace["settings"]
+
+
+def default_parameters(notebook=None):
+    """The parameters ``{name: value}`` as the notebook's ``parameters`` cell sets
+    them (papermill reads the cell; each value is evaluated on its own)."""
+    import papermill
+
+    found = papermill.inspect_notebook(str(notebook_path(notebook)))
+    return {
+        name: eval(p["default"], {"__builtins__": {"list": list, "range": range}})
+        for name, p in found.items()
+    }
