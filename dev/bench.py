@@ -2,7 +2,7 @@
 
     python3 make_homework.py bench             # about five minutes on two cores
     python3 make_homework.py bench --repeat 1  # quicker, rougher
-    python3 make_homework.py bench --engine    # the SGD engine's paths (bench_engine.py)
+    python3 make_homework.py bench --engine    # the SGD engine's paths instead
 
 A developer's tool, not part of the package students install. Every notebook run
 goes through papermill from a fresh kernel, as ``python3 make_homework.py`` runs

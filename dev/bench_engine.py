@@ -1,19 +1,18 @@
-"""Time the exact SGD engine's step paths on the homework's SGD runs, in one process.
+"""Time the exact SGD engine's two paths on the homework's SGD runs, in one process.
 
-    python3 make_homework.py bench --engine             # about 15 minutes on two cores
-    python3 make_homework.py bench --engine --repeat 1  # quicker, rougher
+    python3 make_homework.py bench --engine --seeds 16 --repeat 5  # a few minutes
+    python3 make_homework.py bench --engine --seeds 256 --repeat 1  # about 10
 
 A developer's tool, not part of the package students install. For each SGD setting
-of the notebook and each of the appendix's conditions (2, 4 and 8 hidden units, and
-2 units on its noisier data), it trains 16 seeds (a rerun's new seeds) and 256 (an
-appendix setting) with ``lockstep.fit_sgd_lockstep`` along each path the engine
-takes on that shape here, the paths back to back within each repeat so that they
-share the machine's load. It checks that every path leaves the bits of the
-reference path, and prints each path's median CPU seconds (one BLAS thread) and its
-speed-up over the reference; then the sums for a cold run's engine work (the main
-runs and the appendix) and for a rerun with 16 new seeds (the main runs alone).
-Each path's first fit in a fresh process, where numba loads its kernels from its
-cache, is timed apart.
+of the notebook with 2, 4 and 8 hidden units (the appendix's widths), it trains 16
+seeds (a rerun's new seeds) and 256 (an appendix setting) by
+``lockstep.fit_sgd_lockstep`` along each path the engine takes for it, the paths
+back to back within each repeat so that they share the machine's load; checks that
+both leave the same bits; and prints each path's median CPU seconds (one BLAS
+thread), its speed-up over the reference, and the sums over the 2-unit 16-seed runs
+(a rerun's new work) and over the 256-seed runs (the bulk of a cold run). Each
+path's first fit in a fresh process, where numba loads its kernels from its cache,
+is timed apart.
 """
 
 import argparse
@@ -21,10 +20,8 @@ import statistics
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from itertools import product
 from pathlib import Path
-from unittest import mock
 
 from sklearn.base import clone
 from threadpoolctl import threadpool_limits
@@ -33,34 +30,21 @@ from hw04 import inputs
 from hw04.engine import lockstep
 from hw04.notebook import homework_settings
 
+STEPS = lockstep.STEPS  # the reference, numpy, last
 ROOT = Path(__file__).resolve().parents[1]
-
-PATHS = ("whole", "fused", "compiled", "numpy")  # fastest first; numpy: the reference
-# The sets of paths an engine could keep, each with the reference.
-KEPT = [("compiled", "numpy"), ("fused", "compiled", "numpy"),
-        ("whole", "compiled", "numpy"), PATHS, ("whole", "numpy")]  # fmt: skip
-
-
-@contextmanager
-def forced(path):
-    """The engine made to take ``path`` (the benchmark offers it only the paths it
-    would take itself on the shape)."""
-    with mock.patch.object(lockstep._Lockstep, "choose_steps", lambda s, a: path):
-        yield
 
 
 def paths_for(est, X, y):
-    """The paths the engine may take for ``est`` here: its own choice and slower."""
+    """The paths of :data:`lockstep.STEPS` that the engine takes for ``est`` here."""
     short = clone(est).set_params(max_iter=1)
-    ran = lockstep.fit_sgd_lockstep_with_steps(short, X, y, [0])[2]
-    return PATHS[PATHS.index(ran) :]
+    ran = [lockstep.fit_sgd_lockstep_with_steps(short, X, y, [0], p)[2] for p in STEPS]
+    return [p for p, r in zip(STEPS, ran) if p == r]
 
 
 def cpu_seconds(est, X, y, seeds, path):
-    with forced(path):
-        start = time.process_time()
-        fits, _ = lockstep.fit_sgd_lockstep(est, X, y, seeds)
-        return time.process_time() - start, fits
+    start = time.process_time()
+    fits, _ = lockstep.fit_sgd_lockstep(est, X, y, seeds, path)
+    return time.process_time() - start, fits
 
 
 def first_fit_seconds(path, repeat=3):
@@ -112,16 +96,12 @@ def main(argv=None):
             if units == 2 or n_seeds > 16:
                 totals[n_seeds].append(med)
     for n_seeds, meds in totals.items():
-        print(f"sums over the {n_seeds}-seed runs above" + " of 2 units" * (n_seeds == 16))
-        ref = sum(med["numpy"] for med in meds)
-        for kept in KEPT:
-            # Each shape by the fastest kept path the engine takes on it here.
-            s = sum(med[next(p for p in kept if p in med)] for med in meds)
-            print(f"  {' + '.join(kept):30s} {s:7.2f} s ({ref / s:4.2f}x numpy)")
-    loads = {p: first_fit_seconds(p) for p in PATHS}
-    cells = "  ".join(
-        f"{p} +{loads[p] - loads['numpy']:.2f} s" for p in PATHS if p != "numpy"
-    )
+        sums = {p: sum(med[p] for med in meds) for p in STEPS}
+        cells = "  ".join(f"{p} {s:7.2f} s" for p, s in sums.items())
+        of = " of 2 units" if n_seeds == 16 else ""
+        print(f"sums over the {n_seeds}-seed runs above{of}: {cells}")
+    loads = {p: first_fit_seconds(p) for p in STEPS}
+    cells = "  ".join(f"{p} +{loads[p] - loads['numpy']:.2f} s" for p in STEPS[:-1])
     print(f"first fit in a fresh process (numpy path {loads['numpy']:.2f} s): {cells}")
     return 0
 
