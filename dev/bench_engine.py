@@ -101,7 +101,7 @@ def main(argv=None):
         of = " of 2 units" if n_seeds == 16 else ""
         print(f"sums over the {n_seeds}-seed runs above{of}: {cells}")
     loads = {p: first_fit_seconds(p) for p in STEPS}
-    cells = "  ".join(f"{p} +{loads[p] - loads['numpy']:.2f} s" for p in STEPS[:-1])
+    cells = "  ".join(f"{p} {loads[p] - loads['numpy']:+.2f} s" for p in STEPS[:-1])
     print(f"first fit in a fresh process (numpy path {loads['numpy']:.2f} s): {cells}")
     return 0
 
