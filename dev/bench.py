@@ -2,6 +2,7 @@
 
     python3 make_homework.py bench             # about five minutes on two cores
     python3 make_homework.py bench --repeat 1  # quicker, rougher
+    python3 make_homework.py bench --engine    # the SGD engine's paths instead
 
 A developer's tool, not part of the package students install. Every notebook run
 goes through papermill from a fresh kernel, as ``python3 make_homework.py`` runs
@@ -104,6 +105,11 @@ def spread(values):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if "--engine" in argv:
+        import bench_engine  # beside this script
+
+        return bench_engine.main([a for a in argv if a != "--engine"])
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs of each figure")
     args = parser.parse_args(argv)

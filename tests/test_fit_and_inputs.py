@@ -201,15 +201,15 @@ def _nudged(real):
     return step
 
 
-@pytest.mark.parametrize("path", ["whole", "numpy"])
+@pytest.mark.parametrize("path", ["compiled", "numpy"])
 def test_a_kernel_rounding_otherwise_is_caught_and_the_setting_rerun_with_sklearn(
     small_xor, monkeypatch, capsys, path
 ):
     X, y = small_xor
     est = settings()["sgd-relu"].set_params(batch_size=10)
-    if path == "whole":  # the compiled epoch, as the homework's settings run it
+    if path == "compiled":  # the compiled update, as the homework's settings run it
         monkeypatch.setattr(
-            lockstep.kernels, "whole_epoch", _nudged(lockstep.kernels.whole_epoch)
+            lockstep.kernels, "sgd_update", _nudged(lockstep.kernels.sgd_update)
         )
     else:  # the numpy path, one activation's rounding changed
         monkeypatch.setattr(lockstep.kernels, "AVAILABLE", False)

@@ -4,13 +4,8 @@ A minibatch as numpy calls on tiny ``(n_seeds, batch, width)`` arrays spends mos
 of its time entering and leaving numpy; numba compiles the steps here into loops
 over the seeds. Between two products (each an ``np.matmul``, the BLAS call of
 sklearn's ``a @ b``) the engine calls :func:`bias_activation`, :func:`output_error`,
-:func:`derivative_sums` and :func:`sgd_update`. With one hidden layer and one
-output, :func:`whole_epoch` runs an epoch's minibatches in one call, the products
-included: the hidden layer's as chains of fused multiply-adds, the output unit's in
-the orders of OpenBLAS's ``dgemv`` (found for two hidden units). BLAS libraries
-order them otherwise, so :func:`whole_epochs_agree` first compares them with
-``np.matmul`` on this machine, and the engine runs whole epochs only where they
-agree.
+:func:`derivative_sums` and :func:`sgd_update`, and after the epoch
+:func:`epoch_losses`.
 
 Each step does, per element, the operations numpy and scipy do for sklearn, in
 their order: the same IEEE sums and products, ``exp`` and ``log`` from the C library
@@ -25,7 +20,6 @@ import numpy as np
 
 try:
     import numba
-    from numba.extending import intrinsic
 except ImportError:  # the engine then uses its numpy steps
     numba = None
 
@@ -40,18 +34,6 @@ def _jit(func):
     if numba is None:
         return func
     return numba.njit(cache=True, nogil=True, error_model="numpy")(func)
-
-
-if numba is not None:
-
-    @intrinsic
-    def _fma(typingctx, a, b, c):
-        """``a * b + c`` rounded once (LLVM's ``fma``), as BLAS kernels compute."""
-        sig = numba.float64(numba.float64, numba.float64, numba.float64)
-        return sig, lambda context, builder, signature, args: builder.fma(*args)
-
-else:
-    _fma = None
 
 
 @_jit
@@ -280,143 +262,6 @@ def epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, apart, out_S):
         out_S[s] = total / N
 
 
-# ------------------------------------------- one hidden layer, products included
-
-
-@_jit
-def _fma_chain(u, v):
-    """``sum_i u[i] * v[i]`` as a chain of fused multiply-adds from ``i = 0``."""
-    acc = u[0] * v[0]
-    for i in range(1, u.shape[0]):
-        acc = _fma(u[i], v[i], acc)
-    return acc
-
-
-@_jit
-def fused_matmul(a_SMK, b_SKN, out_SMN):
-    """``np.matmul(a, b, out=out)`` as a BLAS that chains fused multiply-adds.
-
-    ``a`` may be a transposed view, as for the gradients' ``x.T @ d``.
-    """
-    S, M, _ = a_SMK.shape
-    N = b_SKN.shape[2]
-    for s in range(S):
-        for m in range(M):
-            for n in range(N):
-                out_SMN[s, m, n] = _fma_chain(a_SMK[s, m], b_SKN[s, :, n])
-
-
-@_jit
-def hidden_forward(x_SBF, W_SFH, b_S1H, z_SBH, code):
-    """``z = activation(x @ W + b)`` for one hidden layer, products fused."""
-    S, B, _ = x_SBF.shape
-    H = W_SFH.shape[2]
-    for s in range(S):
-        for b in range(B):
-            for h in range(H):
-                z = _fma_chain(x_SBF[s, b], W_SFH[s, :, h]) + b_S1H[s, 0, h]
-                z_SBH[s, b, h] = _activate(z, code)
-
-
-@_jit
-def hidden_backward(x_SBF, z_SBH, d_out_SB1, W_out_SH1, d_SBH, g_W_SFH, g_b_S1H, code):
-    """Back through one hidden layer with one output unit, products fused.
-
-    ``d = d_out @ W_out.T`` (one term per element, as numpy's own loop computes
-    it), the activation's derivative, the column sums of ``d`` for the
-    intercept gradients, and ``x.T @ d`` for the coefficient gradients, in one
-    pass over the batch.
-    """
-    S, B, H = z_SBH.shape
-    F = x_SBF.shape[2]
-    for s in range(S):
-        for b in range(B):
-            for h in range(H):
-                d = 0.0 + d_out_SB1[s, b, 0] * W_out_SH1[s, h, 0]
-                d_SBH[s, b, h] = _derivative(d, z_SBH[s, b, h], code)
-        # x.T @ d, each gradient's chain as in fused_matmul.
-        for f in range(F):
-            for h in range(H):
-                g_W_SFH[s, f, h] = _fma_chain(x_SBF[s, :, f], d_SBH[s, :, h])
-    _column_sums(d_SBH, g_b_S1H)
-
-
-# ------------------------------- the output unit's two products, and whole epochs
-
-
-@_jit
-def _fma_chain_back(u, v):
-    """``sum_i u[i] * v[i]`` as a chain of fused multiply-adds from the last ``i``:
-    the order OpenBLAS's ``dgemv`` gives each row of ``z @ w_out`` (one output)."""
-    n = u.shape[0]
-    acc = u[n - 1] * v[n - 1]
-    for i in range(n - 2, -1, -1):
-        acc = _fma(u[i], v[i], acc)
-    return acc
-
-
-@_jit
-def _pair_sums(u, v):
-    """``sum_i u[i] * v[i]`` with every product rounded, as OpenBLAS's ``dgemv``
-    gives each entry of ``z.T @ d_out`` (one output): blocks of four terms as
-    two pairs, each pair's sum added in turn, then the last ``n % 4`` terms one
-    by one."""
-    n = u.shape[0]
-    paired = n - n % 4
-    acc = 0.0
-    for i in range(0, paired, 2):
-        acc += u[i] * v[i] + u[i + 1] * v[i + 1]
-    for i in range(paired, n):
-        acc += u[i] * v[i]
-    return acc
-
-
-@_jit
-def output_forward(z_SBH, w_SH1, out_SB1):
-    """``np.matmul(z, w_out, out=out)`` for one output unit, as OpenBLAS orders it."""
-    S, B, _ = z_SBH.shape
-    for s in range(S):
-        for b in range(B):
-            out_SB1[s, b, 0] = _fma_chain_back(z_SBH[s, b], w_SH1[s, :, 0])
-
-
-@_jit
-def output_backward(z_SBH, e_SB1, out_SH1):
-    """``np.matmul(z.T, e, out=out)`` for one output unit, as OpenBLAS orders it."""
-    S, _, H = z_SBH.shape
-    for s in range(S):
-        for h in range(H):
-            out_SH1[s, h, 0] = _pair_sums(z_SBH[s, :, h], e_SB1[s, :, 0])
-
-
-@_jit
-def whole_epoch(
-    X_SNF, Y_SN1, prob_SN1, W_SFH, b_S1H, w_SH1, c_S11, gW_SFH, gb_S1H, gw_SH1,
-    gc_S11, params_SP, grad_SP, velocity_SP, lr_S, hist, bounds, starts, z_SBH,
-    d_SBH, e_SB1, code, alpha, momentum, nesterov,
-):  # fmt: skip
-    """Every minibatch of an epoch, one hidden layer and one output unit, in one
-    call: the fused steps, and the output unit's two products compiled too.
-
-    The weight arrays are views of ``params_SP`` and the gradients views of
-    ``grad_SP``; ``starts`` holds the batches' bounds; ``z``, ``d`` and ``e``
-    are buffers at least one batch long.
-    """
-    for k in range(starts.shape[0] - 1):
-        lo, hi = starts[k], starts[k + 1]
-        n_b = hi - lo
-        x, z, d, e = X_SNF[:, lo:hi], z_SBH[:, :n_b], d_SBH[:, :n_b], e_SB1[:, :n_b]
-        hidden_forward(x, W_SFH, b_S1H, z, code)
-        output_forward(z, w_SH1, prob_SN1[:, lo:hi])
-        output_error(prob_SN1[:, lo:hi], c_S11, Y_SN1[:, lo:hi], e, gc_S11)
-        output_backward(z, e, gw_SH1)
-        hidden_backward(x, z, e, w_SH1, d, gW_SFH, gb_S1H, code)
-        sgd_update(
-            params_SP, grad_SP, velocity_SP, lr_S, hist, bounds, k, alpha, n_b,
-            momentum, nesterov,
-        )  # fmt: skip
-
-
 def n_compiled():
     """How many kernel signatures this process compiled, rather than loaded from
     numba's cache (0 without numba)."""
@@ -424,38 +269,3 @@ def n_compiled():
         return 0
     dispatchers = [f for f in globals().values() if hasattr(f, "stats")]
     return sum(sum(f.stats.cache_misses.values()) for f in dispatchers)
-
-
-def products_agree(batch_sizes, n_features, n_hidden, n_trials=32):
-    """Which of the compiled products give ``np.matmul``'s bits here.
-
-    Compares, on random blocks of the engine's shapes, the hidden layer's chains
-    (:func:`fused_matmul`, and the outer product of the output's error) and then
-    the output unit's two products (:func:`output_forward`,
-    :func:`output_backward`). Returns ``'hidden and output'``, ``'hidden'`` or
-    None.
-    """
-    if not AVAILABLE:
-        return None
-    rng = np.random.default_rng(0)
-    T, H = n_trials, n_hidden
-    agree = "hidden and output"
-    for n_b in sorted(set(int(b) for b in batch_sizes)):
-        x = rng.standard_normal((T, n_b, n_features))
-        x *= 10.0 ** rng.uniform(-4, 4, x.shape)
-        z = rng.standard_normal((T, n_b, H)) * 10.0 ** rng.uniform(-4, 4, (T, n_b, H))
-        W, d = rng.standard_normal((T, n_features, H)), rng.standard_normal(z.shape)
-        w, e = rng.standard_normal((T, H, 1)), rng.standard_normal((T, n_b, 1))
-        x_T, z_T, w_T = (a.transpose(0, 2, 1) for a in (x, z, w))
-        ours = [np.empty((T, n_b, H)), np.empty(W.shape), np.empty(e.shape), w * 0]
-        fused_matmul(x, W, ours[0])
-        fused_matmul(x_T, d, ours[1])
-        output_forward(z, w, ours[2])
-        output_backward(z, e, ours[3])
-        numpys = [x @ W, x_T @ d, z @ w, z_T @ e]
-        same = list(map(np.array_equal, ours, numpys))
-        if not (all(same[:2]) and np.array_equal(0.0 + e * w_T, e @ w_T)):
-            return None
-        if not all(same[2:]):
-            agree = "hidden"
-    return agree

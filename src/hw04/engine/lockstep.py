@@ -11,12 +11,10 @@ minibatch's loss from the weights before its update, and its learning-rate
 schedule and stopping rule per seed.
 
 The steps between the products run as numpy calls (the reference path, and the one
-without numba) or compiled (:mod:`.kernels`), which with one hidden layer also
-computes its products, and with two hidden units whole epochs, where they agree
-with ``np.matmul`` on this machine. The result still rests on the BLAS build and
-the C library, so :func:`hw04.training.fit_seeds` checks every setting it trains
-against sklearn's own ``fit``. What the engine does not cover falls back to that
-``fit``, with an :class:`EngineFallbackWarning` that says why.
+without numba) or compiled (:mod:`.kernels`). The result still rests on the BLAS
+build and the C library, so :func:`hw04.training.fit_seeds` checks every setting
+it trains against sklearn's own ``fit``. What the engine does not cover falls back
+to that ``fit``, with an :class:`EngineFallbackWarning` that says why.
 """
 
 import importlib.util
@@ -51,7 +49,7 @@ def _lazy_module(name):
 # The compiled kernels load numba, which a run read back from the cache never needs.
 kernels = _lazy_module("hw04.engine.kernels")
 
-# The paths an epoch may take: "compiled" (the fastest this machine allows) or "numpy".
+# The paths an epoch may take: "compiled" (where numba is installed) or "numpy".
 STEPS = ("compiled", "numpy")
 
 
@@ -132,8 +130,8 @@ def fit_sgd_lockstep(estimator, X, y, seeds, steps="compiled"):
     seeds : sequence of int
         One fit per seed.
     steps : {'compiled', 'numpy'}, default='compiled'
-        The fastest path the engine may take (:data:`STEPS`); both give the
-        same bits.
+        The path the engine takes (:data:`STEPS`), where it can (see
+        :meth:`_Lockstep.choose_steps`); both give the same bits.
 
     Returns
     -------
@@ -169,9 +167,8 @@ def fit_sgd_lockstep(estimator, X, y, seeds, steps="compiled"):
 def fit_sgd_lockstep_with_steps(estimator, X, y, seeds, steps="compiled"):
     """:func:`fit_sgd_lockstep`, and how the epochs ran: ``(fits, warned, ran)``.
 
-    ``ran`` is ``'whole'`` (whole compiled epochs), ``'compiled'`` (compiled
-    steps), ``'numpy'``, ``'sklearn'`` (its own ``fit``, for a configuration the
-    engine does not cover), or ``'none'`` (no seeds)."""
+    ``ran`` is ``'compiled'``, ``'numpy'``, ``'sklearn'`` (its own ``fit``, for a
+    configuration the engine does not cover), or ``'none'`` (no seeds)."""
     if steps not in STEPS:
         raise ValueError(f"steps must be one of {STEPS}, got {steps!r}.")
     seeds = list(seeds)
@@ -188,14 +185,13 @@ def fit_sgd_lockstep_with_steps(estimator, X, y, seeds, steps="compiled"):
     return fits, lock.run(), lock.steps
 
 
-def compile_kernels(estimators, wider=(4,)):
+def compile_kernels(estimators):
     """Have numba compile (and cache) the kernels that ``estimators`` use.
 
-    Trains two epochs of a tiny problem with each SGD estimator, in its own shape
-    and with ``wider`` hidden layers (two hidden units run whole epochs, more run
-    compiled steps), in groups of several seeds and of one, so that numba writes
-    its cache for every signature they need. The set-up calls this once with the
-    notebook's settings. Does nothing without numba.
+    Trains two epochs of a tiny problem with each SGD estimator, in groups of
+    several seeds and of one, so that numba writes its cache for every signature
+    they need. The set-up calls this once with the notebook's settings. Does
+    nothing without numba.
     """
     if not kernels.AVAILABLE:
         return
@@ -205,10 +201,9 @@ def compile_kernels(estimators, wider=(4,)):
     for est in estimators:
         if unsupported_reason(est, y, X) is not None:
             continue
-        for hidden in (est.hidden_layer_sizes, *([w] for w in wider)):
-            small = clone(est).set_params(hidden_layer_sizes=hidden, max_iter=2)
-            for seeds in ([0, 1, 2], [0]):
-                fit_sgd_lockstep(small, X, y, seeds)
+        small = clone(est).set_params(max_iter=2)
+        for seeds in ([0, 1, 2], [0]):
+            fit_sgd_lockstep(small, X, y, seeds)
 
 
 def fit_with_sklearn(estimator, X, y, seed):
@@ -307,28 +302,12 @@ class _Lockstep:
         self.steps = self.choose_steps(steps)
         self.runner = _Steps(self)
 
-    def choose_steps(self, allowed):
-        """The fastest path ``allowed`` allows: ``'whole'``, ``'fused'``,
-        ``'compiled'`` or ``'numpy'``.
-
-        Compiled steps need numba and an activation whose function the C library
-        rounds as numpy and scipy do. With one hidden layer and one output, the
-        hidden layer's products are compiled too (``'fused'``), and with the
-        output unit's a whole epoch runs in one call (``'whole'``), where this
-        machine's BLAS orders them as the kernels do.
-        """
-        ref = self.fits[0]
-        if (
-            allowed == "numpy"
-            or not kernels.AVAILABLE
-            or ref.activation not in kernels.ACTIVATION_CODES
-        ):
-            return "numpy"
-        (n_in, n_hidden), *rest = self.shapes
-        if [s[1] for s in rest] != [1]:
-            return "compiled"
-        agree = kernels.products_agree(self.sizes_K, n_in, n_hidden)
-        return {"hidden": "fused", "hidden and output": "whole"}.get(agree, "compiled")
+    def choose_steps(self, steps):
+        """``steps``, or ``'numpy'`` where there are no compiled steps: without
+        numba, or for an activation that :data:`.kernels.ACTIVATION_CODES` leaves
+        to numpy."""
+        compiled = self.fits[0].activation in kernels.ACTIVATION_CODES
+        return steps if kernels.AVAILABLE and compiled else "numpy"
 
     def views(self, flat_SP):
         """Per-layer coef views ``(S, fan_in, fan_out)`` and intercept views."""
@@ -513,7 +492,7 @@ def _epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, apart, out_S):
 class _Steps:
     """An epoch's minibatches and losses, by numpy calls (the reference path) or
     by the compiled steps of :mod:`.kernels` between the same ``np.matmul``
-    products, or by :func:`.kernels.whole_epoch`."""
+    products."""
 
     def __init__(self, lock):
         self.lock = lock
@@ -532,7 +511,7 @@ class _Steps:
             self.output_error, self.sgd_update = _output_error, _sgd_update
             self.losses = _epoch_losses
             return
-        self.code = code = kernels.ACTIVATION_CODES[ref.activation]
+        code = kernels.ACTIVATION_CODES[ref.activation]
         self.bias_activation = lambda z, b: kernels.bias_activation(z, b, code)
         self.derivative_sums = lambda z, d, g: kernels.derivative_sums(z, d, g, code)
         self.output_error, self.sgd_update = kernels.output_error, kernels.sgd_update
@@ -541,13 +520,10 @@ class _Steps:
     def minibatches(self, X_SNF, Y_SN1, prob_SN1, hist):
         lock = self.lock
         params_SP, grad_SP = lock.params_SP, np.empty_like(lock.params_SP)
-        if lock.steps == "whole":
-            return self.whole_epoch(X_SNF, Y_SN1, prob_SN1, hist, grad_SP)
         coefs, inters = lock.views(params_SP)
         coefs_T = [c.transpose(0, 2, 1) for c in coefs]
         gcoefs, ginters = lock.views(grad_SP)
         L, S = len(lock.shapes), len(lock.active)
-        fused, code = lock.steps == "fused", getattr(self, "code", None)
         X_T_SFN = X_SNF.transpose(0, 2, 1)
         widths = [s[1] for s in lock.shapes]
         buffers = {  # per batch size: hidden activations and deltas
@@ -563,9 +539,6 @@ class _Steps:
             acts = [X_SNF[:, sl], *zs, prob_SN1[:, sl]]
             acts_T = [X_T_SFN[:, :, sl], *(z.transpose(0, 2, 1) for z in zs)]
             for i in range(L - 1):
-                if fused:  # one hidden layer, its two products compiled
-                    kernels.hidden_forward(acts[0], coefs[0], inters[0], zs[0], code)
-                    break
                 self.bias_activation(
                     np.matmul(acts[i], coefs[i], out=acts[i + 1]), inters[i]
                 )
@@ -575,12 +548,6 @@ class _Steps:
             )
             for i in range(L - 1, -1, -1):
                 np.matmul(acts_T[i], ds[i], out=gcoefs[i])
-                if fused:
-                    kernels.hidden_backward(
-                        acts[0], zs[0], ds[1], coefs[1], ds[0], gcoefs[0],
-                        ginters[0], code,
-                    )  # fmt: skip
-                    break
                 if i > 0:
                     np.matmul(ds[i], coefs_T[i], out=ds[i - 1])
                     self.derivative_sums(acts[i], ds[i - 1], ginters[i - 1])
@@ -588,19 +555,6 @@ class _Steps:
                 params_SP, grad_SP, lock.velocity_SP, lock.lr_S, hist,
                 lock.coef_bounds, k, self.alpha, n_b, self.momentum, self.nesterov,
             )  # fmt: skip
-
-    def whole_epoch(self, X_SNF, Y_SN1, prob_SN1, hist, grad_SP):
-        lock = self.lock
-        (W, w), (b, c) = lock.views(lock.params_SP)
-        (gW, gw), (gb, gc) = lock.views(grad_SP)
-        S, n_b, H = len(lock.active), int(lock.sizes_K.max()), lock.shapes[0][1]
-        kernels.whole_epoch(
-            X_SNF, Y_SN1, prob_SN1, W, b, w, c, gW, gb, gw, gc, lock.params_SP,
-            grad_SP, lock.velocity_SP, lock.lr_S, hist, lock.coef_bounds,
-            lock.starts, np.empty((S, n_b, H)), np.empty((S, n_b, H)),
-            np.empty((S, n_b, 1)), self.code, self.alpha, self.momentum,
-            self.nesterov,
-        )  # fmt: skip
 
     def epoch_losses(self, prob_SN1, Y_SN1, l2_SK):
         """Each seed's epoch loss, summed batch by batch as sklearn does."""
