@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.neural_network import MLPClassifier
 
-from hw04 import stats
+from hw04 import stats, tables
 
 
 def test_outcome_table_groups_runs_by_what_they_end_on():
@@ -22,7 +22,7 @@ def test_outcome_table_groups_runs_by_what_they_end_on():
             "rest_constant": [True, True, True, True],
         }
     )
-    table = stats.outcome_table(rows, unit="epochs")
+    table = tables.outcome_table(rows, unit="epochs")
     assert list(table.index) == [
         "zero training error",
         "2 quadrants fitted, p = 0.49-0.51 on the other two",
@@ -48,7 +48,7 @@ def test_activation_gaps_per_condition_and_solver():
             for k in range(100 if c == "many" else 10)
         ]
     )
-    gaps = stats.activation_gaps(stats.success_table(runs, ["condition", "setting"]),
+    gaps = tables.activation_gaps(stats.success_table(runs, ["condition", "setting"]),
                                  settings)  # fmt: skip
     assert list(gaps.index) == ["few", "many"]
     assert gaps.loc["few", "L-BFGS"] == pytest.approx(0.8)
@@ -89,7 +89,7 @@ def runs_of_a_setting():
 def test_setting_facts_count_the_failed_runs_by_quadrants_fitted():
     settings = {"sgd-logistic": MLPClassifier(solver="sgd", batch_size=10,
                                               max_iter=400)}  # fmt: skip
-    facts = stats.setting_facts(runs_of_a_setting(), settings, n_samples=1000)
+    facts = tables.setting_facts(runs_of_a_setting(), settings, n_samples=1000)
     f = facts.loc["sgd-logistic"]
     assert facts.index.name is None  # no header row of its own in a table
     assert (f.zero_error, f.failed, f.share, f.zero_seeds) == (1, 3, 0.25, "seed 0")
@@ -126,7 +126,7 @@ def test_plateau_losses_by_quadrants_fitted():
 
 
 def test_outcome_table_has_no_index_name_and_gives_each_plateaus_loss():
-    table = stats.outcome_table(runs_of_a_setting(), unit="epochs")
+    table = tables.outcome_table(runs_of_a_setting(), unit="epochs")
     assert table.index.name is None
     assert table.loc["zero training error", "plateau loss"] == ""
     assert table.loc["no quadrant fitted, p = 0.50 everywhere", "plateau loss"] == (
@@ -136,7 +136,7 @@ def test_outcome_table_has_no_index_name_and_gives_each_plateaus_loss():
 
 def test_summarize_gives_each_setting_asked_for_even_without_runs():
     rows = runs_of_a_setting()
-    table = stats.summarize(rows[rows["quadrants_fitted"] == 0], ["sgd-logistic", "x"])
+    table = tables.summarize(rows[rows["quadrants_fitted"] == 0], ["sgd-logistic", "x"])
     assert table.loc["sgd-logistic"].tolist() == [2, "2, 3", "0.284-0.500",
                                                   "0.647-0.693", 1, 1]  # fmt: skip
     assert table.loc["x", "runs"] == 0 and table.loc["x", "train error"] == ""
@@ -160,7 +160,7 @@ def test_rates_beside_main_line_up_by_setting():
     )
     solved = [True, False, True, False] + [False, False, False, True]
     main = pd.DataFrame({"setting": ["a"] * 4 + ["b"] * 4, "solved": solved})
-    table = stats.rates_beside_main(rates, main, "2 units")
+    table = tables.rates_beside_main(rates, main, "2 units")
     assert list(table.index) == ["b", "a"] and table.index.name is None
     assert table.loc["b", ["2 units", "noisy", "solved", "runs"]].tolist() == [
         0.74, 0.7, 1, 4,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from hw04 import inputs, stats, training
+from hw04 import inputs, stats, tables, training
 from hw04.engine import lockstep
 from hw04.notebook import default_parameters, homework_settings
 from make_homework import NOTEBOOK, ROOT
@@ -452,7 +452,7 @@ def test_outcome_groups_put_zero_error_first_and_group_the_rest(quadrants):
         }
     ).merge(stats.describe_runs(fitted, [0, 1, 2], x_N2, y_N), on=["setting", "seed"])
     rows = rows.sort_values("seed")
-    groups = stats.outcome_groups(rows)
+    groups = tables.outcome_groups(rows)
     assert groups["runs"].tolist() == [1, 2] and groups["zero_error"].tolist() == [
         True,
         False,

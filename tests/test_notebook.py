@@ -241,7 +241,7 @@ def check_numbers_against_tables(nb):
     parameters = nb.metadata.get("papermill", {}).get("parameters", {})
     everywhere.add(float(parameters.get("appendix_seeds", 256)))
     everywhere.add(0.05)  # the significance level 5 (c) names
-    gaps = [c for c in nb.cells if "stats.activation_gaps(" in c.source]
+    gaps = [c for c in nb.cells if "tables.activation_gaps(" in c.source]
     for cell in gaps:  # and how many of its gaps are beyond chance
         header, *rows = html_rows(cell.outputs[0]["data"]["text/html"])
         ps = [float(v) for row in rows for h, v in zip(header, row) if h.endswith(" p")]
@@ -380,7 +380,7 @@ def outcome_tables(nb):
         for cell in nb.cells:
             if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
                 inside = cell.source.startswith(f"### {problem} (b)")
-            elif inside and cell.source.startswith("stats.outcome_table("):
+            elif inside and cell.source.startswith("tables.outcome_table("):
                 html = cell.outputs[0]["data"]["text/html"]
                 found[problem] = [r for r in html_rows(html)[1:] if r]
     return found
@@ -547,7 +547,7 @@ def check_tables(nb):
 def check_experiments(nb):
     """5 (c): its verdict, each gap and its p-value against the gaps table, and
     the gaps said to be within chance."""
-    cell = next(c for c in nb.cells if "stats.activation_gaps(" in c.source)
+    cell = next(c for c in nb.cells if "tables.activation_gaps(" in c.source)
     header, *rows = html_rows(cell.outputs[0]["data"]["text/html"])
     gaps = {row[0]: dict(zip(header[1:], map(float, row[1:]))) for row in rows}
     answer = answer_after(nb, "### 5 (c)")

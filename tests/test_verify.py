@@ -73,7 +73,7 @@ def table_cell(nb, setting):
     return next(
         c
         for c in code_cells(nb)
-        if c.source.startswith("stats.outcome_table") and setting in c.source
+        if c.source.startswith("tables.outcome_table") and setting in c.source
     )
 
 

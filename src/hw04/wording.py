@@ -342,7 +342,7 @@ def most_iterations(facts, settings):
 
 
 def beyond_chance(gaps):
-    """Which gaps of :func:`hw04.stats.activation_gaps` are beyond chance (p below
+    """Which gaps of :func:`hw04.tables.activation_gaps` are beyond chance (p below
     0.05) and which are not, with their p-values.
 
     Examples
@@ -399,7 +399,7 @@ def experiments_skipped(params, by_fit, runs):
 def time_near_a_plateau(facts, unit, relu=None):
     """'The runs that solve spend a median 33 % of their iterations near a plateau
     (the ReLU runs that solve, 0 %), the failed runs 92 %.' from a setting's row of
-    :func:`hw04.stats.setting_facts` (and, for the comparison, its ReLU
+    :func:`hw04.tables.setting_facts` (and, for the comparison, its ReLU
     counterpart's); a group without runs is left out.
 
     Examples
