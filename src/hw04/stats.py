@@ -255,7 +255,7 @@ def silent_on_a_quadrant(clf, x_N2):
     >>> silent_on_a_quadrant(unit, x_N2)  # x1 < 0: two quadrants silent
     True
     """
-    if clf.activation != "relu":
+    if getattr(clf, "activation", None) != "relu":
         return False
     z_NH = np.asarray(x_N2, dtype=float) @ clf.coefs_[0] + clf.intercepts_[0]
     quadrant_N = quadrant_of(x_N2)

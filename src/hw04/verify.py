@@ -297,6 +297,9 @@ def causes(saved, new):
     return found
 
 
+_WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
 def comparable(outputs):
     """A cell's outputs as text to compare, without what no execution repeats."""
     texts = []
@@ -309,6 +312,8 @@ def comparable(outputs):
             data = output.get("data", {})
             if record.MIME in data or any(k.startswith("image/") for k in data):
                 continue
+            if _WIDGET in data or not _text(data.get("text/plain", "x")).strip():
+                continue  # a progress bar's output, empty once it is done
             for kind in ("text/html", "text/markdown", "text/plain"):
                 if kind in data:
                     texts.append(_steady(_mask_column(_text(data[kind]))))
