@@ -14,6 +14,7 @@ from hw04.progress import relayed_to
 NOTEBOOK_NAME = "hw04.ipynb"
 SETTINGS_TAG = "settings"  # the code cell that defines the four settings
 
+
 def notebook_path(notebook=None):
     return Path(NOTEBOOK_NAME if notebook is None else notebook).resolve()
 
