@@ -10,7 +10,7 @@ Usage, from a fresh clone, with nothing installed but Python 3.11+::
     python3 make_homework.py pdf --latex     # the PDF through nbconvert + XeLaTeX
     python3 make_homework.py upload          # PDF of the saved notebook, for Gradescope
     python3 make_homework.py outputs         # refresh the outputs saved in hw04.ipynb
-    python3 make_homework.py bench           # the speed benchmark (dev/bench.py)
+    python3 make_homework.py bench           # the benchmarks (dev/bench.py)
     python3 make_homework.py verify PATH...  # re-execute submissions: which reproduce
 
 The first call makes a virtual environment in ``.venv`` from the pinned
@@ -202,15 +202,14 @@ def command_upload(args):
 
 def command_outputs(args):
     """Re-execute hw04.ipynb in place with nbconvert (its sources are kept)."""
-    from hw04.reproducible import KERNEL_NAME
+    from hw04.notebook import execution_options
 
     jupyter = Path(sys.executable).parent / "jupyter"
-    # No timings and no widget state: the saved outputs change only with the work.
-    options = ["timeout=1800", "record_timing=False", "store_widget_state=False"]
-    options += [f"kernel_name={KERNEL_NAME}"]
-    options += ["shutdown_kernel=immediate"]  # its joblib workers ignore SIGTERM
+    # No timings: the saved outputs change only with the work.
+    options = execution_options(NOTEBOOK) | {"timeout": 1800, "record_timing": False}
+    del options["cwd"]  # nbconvert runs the kernel in the notebook's folder
     nbconvert = ["nbconvert", "--to", "notebook", "--execute", "--inplace"]
-    options = [f"--ExecutePreprocessor.{option}" for option in options]
+    options = [f"--ExecutePreprocessor.{k}={v}" for k, v in options.items()]
     _exit_with(jupyter, *nbconvert, *options, NOTEBOOK)
 
 
@@ -250,7 +249,7 @@ def parse_args(argv):
     upload.add_argument("--latex", action="store_true", help="nbconvert + XeLaTeX")
     upload.add_argument("--out", default=str(ROOT / "upload"), help="default: upload/")
     sub.add_parser("test", help="run the tests; more arguments go to pytest")
-    sub.add_parser("bench", help="time a rerun against the notebook's floor")
+    sub.add_parser("bench", help="time a rerun, the engine (engine) or verify")
     sub.add_parser("verify", help="re-execute submissions: which reproduce, and why")
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["pdf", *argv]

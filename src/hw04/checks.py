@@ -1,9 +1,7 @@
 """What a grader would send back about a notebook, one line each, before upload.
 
-One check, :func:`upload_warnings`, reads a notebook as it is saved: the
-exporters call it on the notebook they export, and the notebook's last cell
-(:func:`show_before_upload`) on its own file as last saved. This module imports
-nothing heavy (the saved file is read as JSON), so that the notebook can.
+The exporters and the notebook's last cell call the same check; it imports nothing
+heavy (the saved file is read as JSON).
 """
 
 import json
@@ -20,12 +18,7 @@ def _text(source):
 
 
 def _is_blank_template(text):
-    """True when no line of COLLABORATORS.txt has been filled in.
-
-    The template's lines are either labels ending in ``:``, an empty ``Name:``,
-    bare ``-`` bullets, or fixed sentences; a student's entry adds text after
-    ``Name:`` or after a ``-``.
-    """
+    """True when no ``Name:`` line or ``-`` bullet of COLLABORATORS.txt has text."""
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("Name:") and stripped[len("Name:") :].strip():
@@ -36,11 +29,8 @@ def _is_blank_template(text):
 
 
 def _in_one_go(counts):
-    """Whether execution counts read 1, 2, ..., n: one run from a fresh kernel.
-
-    The last code cell may have run again since (it holds these checks, and its
-    Markdown asks for a second run after saving).
-    """
+    """Whether execution counts read 1, 2, ..., n: one run from a fresh kernel (the
+    last cell, which holds these checks, may have run again since)."""
     before = list(range(1, len(counts)))
     return counts[:-1] == before and (counts[-1] or 0) >= len(counts)
 
@@ -48,24 +38,8 @@ def _in_one_go(counts):
 def upload_warnings(nb, folder):
     """What a grader would send back about notebook ``nb``, one line each.
 
-    Parameters
-    ----------
-    nb : dict or nbformat.NotebookNode
-        The notebook as saved (its JSON) or as it will be exported.
-    folder : str or pathlib.Path
-        The notebook's folder, where ``COLLABORATORS.txt`` belongs.
-
-    Returns
-    -------
-    list of str
-        One line per finding, empty when the notebook is ready to upload:
-
-        * the first Markdown cell still says 'Your Name';
-        * ``COLLABORATORS.txt`` is missing or still the blank template;
-        * the code cells' execution counts are not 1, 2, ... top to bottom (a
-          cell never ran, ran out of order or twice, or the kernel was not
-          fresh); the last code cell may have run again;
-        * an output shows an error.
+    ``nb`` is the saved JSON or an ``nbformat.NotebookNode``; ``folder`` the one
+    where ``COLLABORATORS.txt`` belongs. Empty when ready to upload.
 
     Examples
     --------
@@ -116,14 +90,8 @@ use Kernel > Restart Kernel and Run All Cells, then save.'
 
 
 def show_before_upload(notebook):
-    """Print :func:`upload_warnings` of ``notebook`` as last saved, or that all is
-    ready: the last cell's output, what the export menu will also say.
-
-    Parameters
-    ----------
-    notebook : str or pathlib.Path
-        The notebook's file (``COLLABORATORS.txt`` belongs beside it).
-    """
+    """Print :func:`upload_warnings` of the file ``notebook`` as last saved, or
+    that all is ready."""
     notebook = Path(notebook).resolve()
     nb = json.loads(notebook.read_text(encoding="utf-8"))
     warnings = upload_warnings(nb, notebook.parent)

@@ -1,12 +1,5 @@
-"""The package's own exceptions, which show themselves in IPython as their message.
-
-A :class:`HomeworkError` is a mistake the student can fix, or a stop the student
-asked for, and its message says what to do. IPython asks an exception for the
-lines to show through its ``_render_traceback_`` method, the public hook for an
-exception class (IPython 7 and later, in a kernel, under papermill and nbconvert);
-these classes answer with their message alone, without the package's frames.
-Outside IPython they are ordinary exceptions.
-"""
+"""The package's own exceptions, shown in IPython as their message alone (through
+``_render_traceback_``, IPython's public hook); elsewhere ordinary exceptions."""
 
 
 class _Brief:
@@ -25,8 +18,5 @@ class HomeworkInputError(HomeworkError, ValueError):
 
 
 class TrainingInterrupted(_Brief, KeyboardInterrupt):
-    """Training stopped by an interrupt (Kernel > Interrupt, Ctrl-C).
-
-    A ``KeyboardInterrupt``, so that code catching ``Exception`` still lets it
-    through; its message says what was kept and how to continue.
-    """
+    """Training stopped by an interrupt; a ``KeyboardInterrupt``, which code
+    catching ``Exception`` lets through."""

@@ -1,8 +1,7 @@
 """Load and check what the notebook reads: the data folder and the parameters.
 
-Every check raises :class:`HomeworkInputError` with a message that names the
-file or the parameter, what is wrong with it and how to fix it; in a notebook
-the message is all a student sees.
+Every check raises :class:`HomeworkInputError` naming the file or the parameter,
+what is wrong and how to fix it.
 """
 
 import tempfile
@@ -15,9 +14,8 @@ import numpy as np
 from hw04.errors import HomeworkInputError  # noqa: F401 (also named from here)
 
 DATA_SCRIPT = Path("data_xor") / "make_xor_data.py"  # in the homework's folder
-# The four files of a data folder and their header lines, in the order
-# load_xor_data returns the arrays. The data script writes the same names; it
-# stays a standalone script, and tests/test_data.py checks that the two agree.
+# The files of a data folder and their headers, in load_xor_data's order; the
+# standalone data script writes the same (tests/test_data.py checks it).
 DATA_FILES = {
     "x_train.csv": "x1,x2",
     "y_train.csv": "y",
@@ -27,53 +25,29 @@ DATA_FILES = {
 ENGINES = ("batched", "sklearn")
 
 
-def homework_folder(homework_dir=None):
-    """The homework's folder as an absolute Path.
-
-    The callers say where it is: the notebook passes its own folder, the command
-    script and the tests theirs. None stands for the current folder, which is
-    the notebook's own in a kernel that Jupyter or papermill started for it.
-    """
-    return Path.cwd() if homework_dir is None else Path(homework_dir).resolve()
-
-
-# --------------------------------------------------------------------------- data
-
-
 def resolve(path, homework_dir=None):
-    """``path`` as an absolute Path; a relative one is from the homework's folder."""
+    """``path`` as an absolute Path; a relative one is from ``homework_dir`` (None:
+    the current folder, the notebook's own in a kernel Jupyter or papermill started).
+    """
     path = Path(path).expanduser()
-    return path if path.is_absolute() else homework_folder(homework_dir) / path
+    if path.is_absolute():
+        return path
+    return (Path.cwd() if homework_dir is None else Path(homework_dir).resolve()) / path
 
 
 def load_xor_data(data_dir="data_xor", homework_dir=None):
     """Read and check the four CSV files of an XOR data folder.
 
-    Parameters
-    ----------
-    data_dir : str or Path, default='data_xor'
-        Folder holding x_train.csv, y_train.csv, x_test.csv and y_test.csv; a
-        relative path is taken from the homework's folder.
-    homework_dir : str or Path, optional
-        The homework's folder, from which a relative ``data_dir`` is taken (see
-        :func:`homework_folder` for None).
+    A relative ``data_dir`` is taken from ``homework_dir`` (see :func:`resolve`).
 
     Returns
     -------
     x_tr_N2, y_tr_N, x_te_N2, y_te_N : ndarray
         Features of shape (N, 2) (float) and labels of shape (N,) (int, 0 or 1).
-
-    Raises
-    ------
-    HomeworkInputError
-        A file is missing, has the wrong header or columns, holds a NaN or an
-        infinite value, or its labels are not 0 and 1; the message names the
-        file and the fix.
     """
     folder = resolve(data_dir, homework_dir)
-    files = DATA_FILES
-    _check_data_folder(data_dir, folder, files, homework_dir)
-    arrays = {name: _read_csv(folder / name, header) for name, header in files.items()}
+    _check_data_folder(data_dir, folder, DATA_FILES, homework_dir)
+    arrays = {name: _read_csv(folder / name, h) for name, h in DATA_FILES.items()}
     for split in ("train", "test"):
         x_path, y_path = folder / f"x_{split}.csv", folder / f"y_{split}.csv"
         x, y = arrays[x_path.name], arrays[y_path.name]
@@ -168,10 +142,7 @@ def _is_int(value):
 
 
 def check_seeds(seeds, name="seeds"):
-    """Return ``seeds`` as a list of distinct ints in [0, 2**32); else say why not.
-
-    ``name`` is the parameter the message names.
-    """
+    """``seeds`` as a list of distinct ints in [0, 2**32); else say why not."""
     if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
         raise HomeworkInputError(
             f"{name} must be a list of integers such as list(range(16)), got {seeds!r}."
@@ -196,9 +167,7 @@ def check_seeds(seeds, name="seeds"):
 
 
 def check_results_dir(results_dir, homework_dir=None):
-    """Create ``results_dir`` if needed and make sure files can be written there.
-
-    A relative ``results_dir`` is taken from the homework's folder."""
+    """Create ``results_dir`` (see :func:`resolve`) and check that it is writable."""
     folder = resolve(results_dir, homework_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -249,16 +218,8 @@ def check_parameters(
 ):
     """Check the notebook's parameters and load the data; return a :class:`Parameters`.
 
-    Every parameter is required and named (keyword-only), so that no value can
-    land in another's place; their defaults live in the notebook's
-    ``parameters`` cell only.
-    ``homework_dir`` is the homework's folder, from which relative paths are
-    taken (see :func:`homework_folder` for None).
-
-    Raises
-    ------
-    HomeworkInputError
-        Naming the first parameter (or data file) that is not usable.
+    Keyword-only, with no defaults: those live in the notebook's ``parameters`` cell.
+    Relative paths are taken from ``homework_dir`` (see :func:`resolve`).
     """
     seeds = check_seeds(seeds)
     if not _is_int(n_jobs) or n_jobs == 0 or n_jobs < -1:

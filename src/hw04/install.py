@@ -1,24 +1,10 @@
 """The set-up of an environment for the homework: ``python -m hw04.install``.
 
-Run by ``make_homework.py`` in ``.venv`` after pip, and by hand in a Jupyter of
-one's own (README). It adds files of its own and edits none the environment
-shares (its ``python3`` kernelspec, its ``jupyter_*_config.json``):
-
-1. the kernelspec ``hw04`` (ipykernel's installer, into the environment as
-   ``--sys-prefix`` does), which carries the BLAS kernel chosen for this
-   machine (:mod:`hw04.reproducible`) and which every route of the notebook
-   asks for;
-2. the drop-in ``etc/jupyter/jupyter_server_config.d/hw04.json``, which enables
-   the server extension :mod:`hw04.export`: at the server's start it leaves out
-   of the export menu the formats that cannot run here
-   (:func:`server_exporter_config`) and puts pypandoc-binary's pandoc on the
-   server's ``PATH``. nbconvert's command line reads no drop-ins, so
-   ``jupyter nbconvert`` lists every exporter installed;
-3. a link to pypandoc-binary's ``pandoc`` in the scripts folder, where nbconvert's
-   LaTeX, AsciiDoc and reST exporters look for it in an activated environment;
-4. numba's compilation of the engine's kernels, so that the first run does not.
-
-``--uninstall`` removes what 1-3 added.
+It adds files of its own and edits none the environment shares: the kernelspec
+``hw04`` with the BLAS kernel (:mod:`hw04.reproducible`); the drop-in
+``etc/jupyter/jupyter_server_config.d/hw04.json`` that enables the server extension
+:mod:`hw04.export`; a link to pypandoc-binary's ``pandoc`` in the scripts folder;
+numba's compiled kernels. ``--uninstall`` removes the first three.
 """
 
 import importlib.util
@@ -33,24 +19,20 @@ from pathlib import Path
 from hw04 import reproducible
 from hw04.export import COMMAND_LINE_PDF, LATEX_PDF, MENU_PDF, pandoc_path, upload
 
-# The names under which nbconvert and this package register exporters
-# (``nbconvert.exporters`` entry points) that need more than pip's packages.
+# nbconvert.exporters entry points that need more than pip's packages.
 LATEX_NAMES = ("pdf", LATEX_PDF)  # xelatex and bibtex on PATH
 UPLOAD_NAMES = (MENU_PDF, COMMAND_LINE_PDF)  # this package's Typst PDF
 PANDOC_NAMES = ("asciidoc", "latex", "rst", *LATEX_NAMES, *UPLOAD_NAMES)
 QT_NAMES = ("qtpdf", "qtpng")  # PyQtWebEngine
 WEBPDF_NAMES = ("webpdf",)  # Playwright with the Chromium it downloads
-# Left out of the Jupyter server only: ``typstpdf`` is kept for ``jupyter nbconvert
-# --to typstpdf``, while the menu lists the same exporter once, under the name
-# ``PDF_for_Gradescope``; ``custom`` needs a template named on the command line,
-# which a request to the server cannot give.
+# Left out of the server only: the menu lists typstpdf once, as PDF_for_Gradescope;
+# ``custom`` needs a template named on the command line.
 SERVER_HIDDEN = (COMMAND_LINE_PDF, "custom")
 SERVER_EXTENSION = "hw04.export"
 
 
 def _pandoc_link(prefix):
-    """Where the set-up links pandoc: the scripts folder of the environment at
-    ``prefix``; None without pypandoc-binary."""
+    """Where pandoc is linked in the environment at ``prefix`` (None: no pandoc)."""
     source = pandoc_path()
     if source is None:
         return None
@@ -76,14 +58,12 @@ def link_pandoc(prefix):
 
 
 def _is_our_link(link):
-    """Whether ``link`` is a link this set-up made to pypandoc-binary's pandoc
-    (of this release, another, or gone)."""
+    """Whether ``link`` is this set-up's link to a pypandoc-binary's pandoc."""
     return link.is_symlink() and "pypandoc" in str(link.readlink())
 
 
 def _playwright_has_chromium():
-    """Whether Playwright and the Chromium it launches by default are installed
-    (nbconvert's webpdf exporter uses no other browser)."""
+    """Whether Playwright's default Chromium, which webpdf needs, is installed."""
     if not _has_module("playwright"):
         return False
     try:
@@ -117,24 +97,20 @@ def missing_for_exporters():
     return missing
 
 
-def exporter_classes():
-    """``{entry point name: class}`` of every exporter nbconvert finds and loads."""
+def server_exporter_config():
+    """Config for the Jupyter server that leaves out of its export menu each exporter
+    that cannot run here, and :data:`SERVER_HIDDEN`.
+
+    A disabled exporter's setting reaches its subclasses too, so a subclass that
+    stays is enabled by name.
+    """
+    disabled = set(missing_for_exporters()) | set(SERVER_HIDDEN)
     classes = {}
     for ep in entry_points(group="nbconvert.exporters"):
         try:
             classes[ep.name] = ep.load()
         except Exception:  # noqa: BLE001 (a broken plug-in: nothing to decide)
             continue
-    return classes
-
-
-def exporter_config(disabled):
-    """Jupyter config that disables the exporters named in ``disabled``.
-
-    A disabled exporter's setting reaches its subclasses too (nbconvert's
-    ``Exporter.enabled``), so a subclass that stays is enabled by name.
-    """
-    classes = exporter_classes()
     off = {cls for name, cls in classes.items() if name in disabled}
     config = {}
     for cls in classes.values():
@@ -145,15 +121,8 @@ def exporter_config(disabled):
     return dict(sorted(config.items()))
 
 
-def server_exporter_config():
-    """Config for the Jupyter server that leaves out of its export list (the
-    export menu) each exporter that cannot run here, and :data:`SERVER_HIDDEN`."""
-    return exporter_config(set(missing_for_exporters()) | set(SERVER_HIDDEN))
-
-
 def drop_in_file(prefix):
-    """The file that enables the server extension in the environment at ``prefix``:
-    one of its own among the drop-ins jupyter_server reads for extensions."""
+    """The drop-in file that enables the server extension at ``prefix``."""
     return Path(prefix, "etc", "jupyter", "jupyter_server_config.d", "hw04.json")
 
 

@@ -1,13 +1,7 @@
-"""Executing the homework notebook (papermill, nbclient) and reading it.
+"""Executing the homework notebook (papermill, nbclient) and reading its settings.
 
-Every route that executes ``hw04.ipynb`` with parameters (the command script,
-the benchmark, the tests) goes through :func:`execute_notebook`, with the kernel
-``.venv`` registers and the BLAS kernel of :mod:`hw04.reproducible`.
-:func:`homework_settings` reads the four settings from the notebook's own
-settings cell, so that they are defined once.
-
-Each function takes the notebook's path; its folder is the homework's (the
-course modules, the data). None stands for ``hw04.ipynb`` in the current folder.
+Each function takes the notebook's path (None: ``hw04.ipynb`` in the current
+folder); its folder is the homework's.
 """
 
 import ast
@@ -20,15 +14,8 @@ from hw04.progress import relayed_to
 NOTEBOOK_NAME = "hw04.ipynb"
 SETTINGS_TAG = "settings"  # the code cell that defines the four settings
 
-# How nbclient stops the kernel after the last cell: at once, with its joblib
-# workers and their resource trackers (every output is in by then). A graceful
-# stop waits for the kernel's children, which ignore its SIGTERM (the timing is
-# in docs/speed.md).
-KERNEL_SHUTDOWN = "immediate"
-
 
 def notebook_path(notebook=None):
-    """The notebook's absolute path (None: ``hw04.ipynb`` in the current folder)."""
     return Path(NOTEBOOK_NAME if notebook is None else notebook).resolve()
 
 
@@ -37,20 +24,14 @@ class NotebookStopped(RuntimeError):
 
 
 def execution_options(notebook=None):
-    """How every run of the notebook executes it (papermill's and nbclient's
-    options: the build, the benchmark, the tests).
-
-    The kernel is Jupyter's ``python3`` of this environment, started in the
-    notebook's folder, as JupyterLab starts it; in ``.venv`` its kernelspec
-    carries the BLAS setting (elsewhere the command script sets it for what it
-    starts).
-    """
+    """nbclient's options for every execution of the notebook: the ``hw04`` kernel,
+    started in the notebook's folder as JupyterLab starts it."""
     return {
         "cwd": str(notebook_path(notebook).parent),
         "kernel_name": reproducible.KERNEL_NAME,
-        "shutdown_kernel": KERNEL_SHUTDOWN,
-        # The progress bars' widgets are closed and replaced by text when done;
-        # nbclient would still copy their last state into the notebook's metadata.
+        # At once: a graceful stop waits for joblib's workers, which ignore SIGTERM.
+        "shutdown_kernel": "immediate",
+        # The bars' widgets are closed when done; their state would still be saved.
         "store_widget_state": False,
     }
 
@@ -58,10 +39,9 @@ def execution_options(notebook=None):
 def execute_notebook(out_dir, parameters, notebook=None, progress=None, folder=None):
     """Run ``notebook`` from a fresh kernel with papermill; return the output path.
 
-    ``progress`` shows papermill's bar of cells (default: when stderr is a
-    terminal; otherwise a line per setting trained, as each finishes). The
-    kernel starts in ``folder`` (default: the notebook's). Raises
-    :class:`NotebookStopped` when a cell fails.
+    ``progress``: papermill's bar of cells (default: when stderr is a terminal;
+    else a line per setting trained). The kernel starts in ``folder`` (default:
+    the notebook's). Raises :class:`NotebookStopped` when a cell fails.
     """
     import papermill
 
@@ -74,7 +54,6 @@ def execute_notebook(out_dir, parameters, notebook=None, progress=None, folder=N
             f"Refusing to overwrite {notebook}; choose another --out."
         )
     bar = sys.stderr.isatty() if progress is None else progress
-    # Output in a file or a pipe: a line per setting as it finishes, not a bar.
     relay = sys.stderr if progress is None and not bar else None
     try:
         with relayed_to(relay):
@@ -99,9 +78,8 @@ def _settings_and_before(notebook):
     """The settings cell's source, and the sources of the code cells before it."""
     import nbformat
 
-    notebook = notebook_path(notebook)
-    code = [c for c in nbformat.read(notebook, as_version=4).cells]
-    code = [c for c in code if c.cell_type == "code"]
+    cells = nbformat.read(notebook, as_version=4).cells
+    code = [c for c in cells if c.cell_type == "code"]
     tagged = [
         i for i, c in enumerate(code) if SETTINGS_TAG in c.metadata.get("tags", [])
     ]
@@ -115,7 +93,7 @@ def _settings_and_before(notebook):
 
 def _imports_of(sources, needed):
     """The import statements of the cells ``sources`` that bind a name in
-    ``needed``, as IPython would run them (its magics turned into Python)."""
+    ``needed``, as IPython would run them."""
     found = []
     for source in sources:
         for node in ast.parse(_as_python(source)).body:
@@ -127,8 +105,8 @@ def _imports_of(sources, needed):
 
 
 def _as_python(source):
-    """A cell's source as Python: IPython's own translation of its magics, or,
-    where IPython is not installed (a bare test environment), without them."""
+    """A cell's source as Python: IPython's translation of its magics, or without
+    them where IPython is not installed."""
     try:
         from IPython.core.inputtransformer2 import TransformerManager
     except ImportError:
@@ -138,15 +116,9 @@ def _as_python(source):
 
 
 def homework_settings(notebook=None):
-    """The four settings ``{name: estimator}``, as the notebook's settings cell
-    defines them.
-
-    The cell runs in a namespace of its own after the notebook's own import
-    statements that bind the names it uses (its estimator classes), with the
-    notebook's folder on ``sys.path`` for the course module among them. Worker
-    processes that unpickle these estimators need that folder on their
-    ``sys.path`` too, as a kernel started in the notebook's folder has it.
-    """
+    """The settings ``{name: estimator}`` of the notebook's settings cell, run after
+    the notebook's imports of the names it uses, with its folder on ``sys.path``
+    (where workers that unpickle these estimators need it too)."""
     notebook = notebook_path(notebook)
     source, before = _settings_and_before(notebook)
     cell = ast.parse(source)
@@ -165,8 +137,7 @@ def homework_settings(notebook=None):
 
 
 def default_parameters(notebook=None):
-    """The parameters ``{name: value}`` as the notebook's ``parameters`` cell sets
-    them (papermill reads the cell; each value is evaluated on its own)."""
+    """The parameters ``{name: value}`` of the notebook's ``parameters`` cell."""
     import papermill
 
     found = papermill.inspect_notebook(str(notebook_path(notebook)))

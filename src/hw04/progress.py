@@ -1,21 +1,8 @@
 """A tqdm progress bar that leaves one summary line, in a terminal or a notebook.
 
-In a terminal the bar goes to stderr and vanishes when done. In a Jupyter kernel
-the bar is drawn into one output of the cell (a :class:`CellOutput`): tqdm's
-notebook widget where ipywidgets 8 or newer is installed (JupyterLab draws it),
-else tqdm's text; when the bar closes, that output is replaced by the summary lines
-alone. So a saved notebook (and its PDF) holds no progress-bar debris and no widget,
-whether JupyterLab or papermill ran it (the routes of :mod:`hw04.notebook` also keep
-nbclient from recording the closed widgets' state in the notebook).
-
-The bars of one cell share one :class:`CellOutput`, so that their summary lines
-read as one block (:class:`hw04.training.SeedTrainer` makes one per cell).
-
-A kernel's outputs reach only the notebook, so a route that executes it from the
-command line, with its output in a file or a pipe, would show nothing for minutes:
-inside :func:`relayed_to`, a kernel started there writes a line as each bar of
-training closes, which is copied to that route's stream as it comes: one line per
-setting trained.
+In a kernel the bars of a cell draw into one output (:class:`CellOutput`), a widget
+with ipywidgets 8 or text, replaced by the summary lines when done: a saved notebook
+keeps no bar. :func:`relayed_to` copies those lines to a command-line route's stream.
 """
 
 import contextlib
@@ -30,8 +17,7 @@ import time
 from tqdm import tqdm
 
 _ESCAPES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-# The file a kernel appends its summary lines to, set by :func:`relayed_to` in the
-# environment that the kernels it starts inherit.
+# The file a kernel appends its summary lines to, set by relayed_to for its kernels.
 LOG_VARIABLE = "HW04_PROGRESS_LOG"
 RELAY_SECONDS = 0.2  # how often the relay looks for new lines
 
@@ -45,8 +31,7 @@ def _append_to_log(text):
 
 
 def _copy_new_lines(path, stream, stop):
-    """Copy what is appended to ``path`` to ``stream`` until ``stop`` is set, and
-    what came before it; whole lines only, each flushed as it comes."""
+    """Copy whole lines appended to ``path`` to ``stream`` until ``stop`` is set."""
     with open(path, encoding="utf-8") as log:
         pending = ""
         while True:
@@ -63,13 +48,8 @@ def _copy_new_lines(path, stream, stop):
 
 @contextlib.contextmanager
 def relayed_to(stream):
-    """Copy the summary lines of the kernels started in the block to ``stream``.
-
-    For a route that executes the notebook (papermill) with its output in a file
-    or a pipe, where neither the kernel's outputs nor a bar reach: each line is
-    written and flushed as its setting finishes. With ``stream`` None, nothing is
-    relayed (a terminal shows papermill's bar instead).
-    """
+    """Copy the summary lines of the kernels started in the block to ``stream``, as
+    each setting finishes (None: nothing)."""
     if stream is None:
         yield
         return
@@ -106,11 +86,7 @@ def kernel_shell():
 
 
 def _widgets():
-    """ipywidgets 8 or newer, or None (then the bar is text).
-
-    ipywidgets 7 speaks an older protocol than JupyterLab 4's widget manager, which
-    then shows an error where the bar should be; text works in every frontend.
-    """
+    """ipywidgets 8 or newer, or None: JupyterLab 4 shows an error for 7's widgets."""
     try:
         import ipywidgets
     except ImportError:
@@ -120,11 +96,7 @@ def _widgets():
 
 
 class CellOutput:
-    """One output of the running cell: the summary lines so far, then a bar.
-
-    Every progress bar of the cell draws into it; outside a kernel there is none,
-    and the summary lines are printed.
-    """
+    """One output of the running cell: the summary lines so far, then a bar."""
 
     def __init__(self):
         from IPython.display import display
@@ -147,18 +119,8 @@ class CellOutput:
 
 
 class ProgressLine:
-    """One bar of ``total`` runs named ``label``; see the module's docstring.
-
-    Parameters
-    ----------
-    label : str
-    total : int
-    bar : bool, default=True
-        Show the bar while the work runs (off for work read from a cache).
-    output : CellOutput, optional
-        The running cell's output to draw into; None outside a kernel (the bar
-        on stderr, the summary printed).
-    """
+    """One bar of ``total`` runs named ``label``, drawn while ``bar`` into the cell's
+    ``output`` (None outside a kernel: on stderr, the summary printed)."""
 
     def __init__(self, label, total, bar=True, output=None):
         self.label, self.total = label, total
@@ -197,7 +159,6 @@ class ProgressLine:
 
     @property
     def done(self):
-        """How many runs were counted done."""
         return self.bar.n
 
     def close(self):

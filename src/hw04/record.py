@@ -1,9 +1,6 @@
-"""The record of an execution, saved in the notebook for ``hw04.verify``.
-
-The notebook's record cell (tagged ``remove-cell``: the PDF leaves it out) calls
-:func:`show`, whose output, of the MIME type :data:`MIME`, the saved ``.ipynb``
-keeps. It holds what explains a difference between two executions; it certifies
-nothing (the student's file holds it): only a re-execution does.
+"""The record of an execution, an output of type :data:`MIME` that the notebook's
+record cell leaves for ``hw04.verify``: what explains a difference between two
+executions (it certifies nothing; only a re-execution does).
 """
 
 import hashlib
@@ -60,17 +57,8 @@ def package_digest():
 
 
 def make(params, runs, fingerprint, answers):
-    """The record of this execution, as a JSON-able dict.
-
-    Parameters
-    ----------
-    params : hw04.inputs.Parameters
-    runs : pandas.DataFrame
-        The runs table (``fit_seconds`` is left out: no execution repeats it).
-    fingerprint : str
-        The runs' fingerprint line (:func:`hw04.reproducible.fingerprint`).
-    answers : dict
-        ``{part: Markdown text}`` of the answers.
+    """The record of this execution, as a JSON-able dict; ``answers`` is ``{part:
+    Markdown}``, and of ``runs`` all but ``fit_seconds``, which no execution repeats.
     """
     library, kernel, version = reproducible.blas_in_use()
     parameters = {name: getattr(params, name) for name in PARAMETERS}

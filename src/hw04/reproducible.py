@@ -1,15 +1,9 @@
 """Same numbers on every machine: one OpenBLAS kernel for every route, and a
 fingerprint of the runs.
 
-NumPy's OpenBLAS picks a matrix-product kernel for the CPU it finds, and each
-kernel rounds the sums of a product its own way, which moves L-BFGS paths. Every
-route of this package (the notebook's kernel from ``.venv``, the command script,
-papermill, the tests and the joblib workers they start) therefore runs with
-OpenBLAS's ``Haswell`` kernel on every x86-64 CPU that can run it (AVX2 and FMA),
-chosen by ``OPENBLAS_CORETYPE`` before NumPy loads. The set-up writes that
-setting into the environment of ``.venv``'s Jupyter kernel; the command script
-sets it for what it starts. ``HW04_BLAS=native`` at set-up keeps the CPU's own
-kernel instead.
+OpenBLAS picks a product kernel per CPU, and kernels round sums differently, which
+moves L-BFGS paths; so every route runs with the ``Haswell`` kernel wherever the CPU
+can (``OPENBLAS_CORETYPE``, set before NumPy loads), unless ``HW04_BLAS=native``.
 """
 
 import hashlib
@@ -22,19 +16,15 @@ SWITCH = "HW04_BLAS"  # "native": the CPU's own kernel; anything else: the refer
 # The kernelspec the set-up installs and every route of the notebook asks for.
 KERNEL_NAME = "hw04"
 DISPLAY_NAME = "Python 3 (hw04)"
-# The releases of requirements.txt that the runs table's numbers depend on (the
-# arithmetic, sklearn's fits, the CSV its fingerprint digests); a test checks
-# that they are the pins. Elsewhere the notice says the numbers may differ.
+# The pins of requirements.txt the runs table's numbers depend on (a test checks).
 REFERENCE_VERSIONS = {
     "numpy": "2.4.6",
     "scipy": "1.17.1",
     "scikit-learn": "1.9.1",
     "pandas": "3.1.1",
 }
-# What bit_probe() gives in the reference environment (these pins, OpenBLAS
-# 0.3.31's Haswell kernel), and that OpenBLAS's version: a kernel keeps its name
-# across OpenBLAS releases that round otherwise (0.3.34 on Zen 4). A test
-# recomputes both where the reference kernel runs.
+# bit_probe() in the reference environment, and its OpenBLAS: a kernel keeps its
+# name across releases that round otherwise. A test recomputes both.
 REFERENCE_PROBE = "b21ec6e7e20b"
 REFERENCE_OPENBLAS = "0.3.31.188.0"
 
@@ -43,8 +33,7 @@ def cpu_runs_reference():
     """Whether this CPU can run the reference kernel (x86-64 with AVX2 and FMA)."""
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return False
-    # NumPy's own record of the CPU's features, on every OS (a private name: its
-    # module moved from numpy.core to numpy._core in NumPy 2.0).
+    # NumPy's record of the CPU's features (private: numpy.core before NumPy 2.0).
     try:
         from numpy._core._multiarray_umath import __cpu_features__ as features
     except ImportError:
@@ -60,23 +49,17 @@ def _native_chosen(env=None):
 
 
 def wanted_environment(env=None):
-    """The variables a route sets before NumPy loads: ``{VARIABLE: kernel}`` or {}.
-
-    Empty when ``HW04_BLAS=native`` is set in ``env`` (default: this process's)
-    or the CPU cannot run the reference. The routes update their environment
-    with it, so an ``OPENBLAS_CORETYPE`` already there gives way to the reference
-    and stays only where this is empty.
-    """
+    """The variables a route sets before NumPy loads: ``{VARIABLE: kernel}``, or {}
+    with ``HW04_BLAS=native`` in ``env`` (default: this process's) or on a CPU that
+    cannot run the reference."""
     if _native_chosen(env) or not cpu_runs_reference():
         return {}
     return {VARIABLE: REFERENCE_KERNEL}
 
 
 def install_kernelspec(prefix):
-    """Install the ``hw04`` kernelspec into the environment at ``prefix`` with the
-    chosen BLAS kernel (ipykernel's installer, as ``--sys-prefix`` does); return
-    the variables it carries. The environment's other kernelspecs stay as they are.
-    """
+    """Install the ``hw04`` kernelspec into the environment at ``prefix`` (as
+    ``--sys-prefix`` does) with the chosen BLAS kernel; return its variables."""
     import json
     from pathlib import Path
 
@@ -90,16 +73,14 @@ def install_kernelspec(prefix):
                 prefix=str(prefix), env=env)
     )  # fmt: skip
     spec = json.loads((folder / "kernel.json").read_text())
-    # Quiet: the kernel's start-up notices would fill papermill's and the
-    # server's terminal; errors still show.
+    # Quiet: start-up notices would fill papermill's and the server's terminal.
     spec["argv"].append("--IPKernelApp.log_level=ERROR")
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1))
     return wanted
 
 
 def kernelspec_file(prefix=None):
-    """The ``hw04`` kernelspec's file in the environment at ``prefix`` (default:
-    this one)."""
+    """The ``hw04`` kernelspec's file in the environment at ``prefix`` (or this)."""
     import sys
     from pathlib import Path
 
@@ -108,9 +89,8 @@ def kernelspec_file(prefix=None):
 
 
 def chosen_environment():
-    """The variables the set-up chose for this environment's routes: those of
-    its ``hw04`` kernelspec, or where it has none, those
-    :func:`wanted_environment` picks now."""
+    """The variables of this environment's ``hw04`` kernelspec, or where there is
+    none, :func:`wanted_environment`."""
     import json
 
     try:
@@ -147,8 +127,7 @@ def installed_versions():
 
 
 def versions_unlike_reference():
-    """``{name: (installed, reference)}`` for each of :data:`REFERENCE_VERSIONS`
-    installed at another release here (empty in the reference environment)."""
+    """``{name: (installed, reference)}`` where the two differ."""
     return {
         name: (installed, REFERENCE_VERSIONS[name])
         for name, installed in installed_versions().items()
@@ -157,14 +136,8 @@ def versions_unlike_reference():
 
 
 def bit_probe():
-    """A short digest of a tiny replay of the runs' own computations.
-
-    Two L-BFGS iterations and two SGD epochs (batches of 10) of sklearn's MLP with
-    2 hidden units, for each activation, on 200 fixed points, with one BLAS
-    thread as the training workers have: its weights and losses take every
-    rounding of the products the runs make, so another BLAS, kernel or release
-    that rounds otherwise gives another digest.
-    """
+    """A short digest of two L-BFGS iterations and two SGD epochs per activation
+    on 200 fixed points, one BLAS thread: a BLAS that rounds otherwise changes it."""
     import warnings
 
     import numpy as np
@@ -192,13 +165,8 @@ def bit_probe():
 
 
 def blas_notice():
-    """One line on the BLAS this kernel runs with, and whether it is the reference.
-
-    Where the run cannot be the reference one (other versions of the packages the
-    numbers depend on, another BLAS, kernel, OpenBLAS release or a probe that
-    rounds otherwise), the line says so, why, and how to get the reference
-    numbers.
-    """
+    """One line on the BLAS this kernel runs with and whether it is the reference;
+    where not, why, and how to get the reference numbers."""
     differ = versions_unlike_reference()
     if differ:
         return _versions_notice(differ)
@@ -206,8 +174,7 @@ def blas_notice():
 
 
 def probe_line():
-    """One line for the write-up's last page: this execution's bit probe and
-    OpenBLAS release against the reference's."""
+    """This execution's bit probe and OpenBLAS release against the reference's."""
     library, kernel, version = blas_in_use()
     probe = bit_probe()
     same = probe == REFERENCE_PROBE and version == REFERENCE_OPENBLAS
@@ -271,11 +238,8 @@ def _blas_line():
 
 
 def fingerprint(runs, ignore=("fit_seconds",)):
-    """One line that tells in a second whether a rerun reproduced a run.
-
-    A short digest of the runs table's CSV (every column but ``ignore``), with
-    the BLAS kernel and the versions of numpy, scipy and scikit-learn.
-    """
+    """One line that tells whether a rerun reproduced a run: a digest of the runs
+    table's CSV (but ``ignore``), the BLAS kernel and the versions."""
     import numpy
     import scipy
     import sklearn

@@ -1,23 +1,14 @@
 """Every private scikit-learn name this package uses, behind one version gate.
 
-The lockstep SGD engine reproduces ``MLPClassifier.fit`` from sklearn's own parts:
-``_validate_params``, ``_validate_input``, ``_initialize``, ``_pack`` and
-``SGDOptimizer``, and the state a fit leaves (``_random_state``, ``_optimizer``,
-``_no_improvement_count``). No other module of the package reads or writes a
-private name; they all go through the functions here.
-
-The gate runs first: outside :data:`SUPPORTED` the import stops with one line that
-names the version found and the range supported, before any private import. The
-course's L-BFGS wrapper (``MLPClassifierWithSolverLBFGS.py``) stands alone with its
-own gate over the same range (a test checks that the two agree).
+Outside :data:`SUPPORTED` the import stops with one line, before any private import
+(the course's L-BFGS wrapper has its own gate over the same range; a test checks).
 """
 
 import sklearn
 from packaging.version import Version
 
 SUPPORTED = ((1, 3), (1, 9))  # oldest and newest (major, minor) tested here
-# The releases on which the engine's bit-for-bit tests pass (tests/test_versions.py
-# runs them there); on any other it declines before training.
+# The releases where the engine's bit-for-bit tests pass (tests/test_versions.py).
 ENGINE_VERIFIED = {(1, 3), (1, 4), (1, 5), (1, 6), (1, 7), (1, 8), (1, 9)}
 
 
@@ -39,8 +30,7 @@ if not SUPPORTED[0] <= RELEASE <= SUPPORTED[1]:
         "`pip install -r requirements.txt`."
     )
 
-# Gate passed. The private names are the same on every supported release; how the
-# log loss of a minibatch is summed is not, and the engine follows it.
+# How a minibatch's log loss is summed changed in 1.7; the engine follows it.
 if RELEASE >= (1, 7):  # 1.7-1.9: -(sum of xlogy(y, p) + xlogy(1 - y, 1 - p)) / n
     LOSS_SUMS_LABELS_APART = False
 else:  # 1.3-1.6: the two xlogy terms summed apart, then the two sums added
@@ -63,12 +53,12 @@ def engine_unverified_reason():
 
 
 def validate_params(estimator):
-    """sklearn's check of the constructor parameters (what ``fit`` runs first)."""
+    """sklearn's check of the constructor parameters."""
     estimator._validate_params()
 
 
 def validate_input(clf, X, y):
-    """sklearn's own input validation of a fit from scratch: ``(X, y)``."""
+    """sklearn's input validation of a fit from scratch: ``(X, y)``."""
     return clf._validate_input(X, y, incremental=False, reset=True)
 
 
@@ -84,15 +74,12 @@ def shuffle_in_place(clf, order_N):
 
 
 def pack(coefs, intercepts):
-    """sklearn's flat vector of the weights: every coefficient matrix, then every
-    intercept vector, each raveled."""
+    """sklearn's flat vector of the weights: coefficients, then intercepts."""
     return _pack(coefs, intercepts)
 
 
 def minibatch_size(batch_size, n_samples):
-    """The minibatch size sklearn's SGD uses: ``batch_size='auto'`` is
-    ``min(200, n_samples)``; other sizes are clipped to ``[1, n_samples]`` (sklearn
-    warns then; the engine too).
+    """The minibatch size sklearn's SGD uses.
 
     Examples
     --------
@@ -105,9 +92,7 @@ def minibatch_size(batch_size, n_samples):
 
 
 def set_sgd_state(clf, velocities, learning_rate, no_improvement):
-    """Leave in ``clf`` the optimizer and stopping-rule state of a finished SGD fit:
-    an ``SGDOptimizer`` over its weights with these velocities and learning rate,
-    and the count of epochs without improvement."""
+    """Leave in ``clf`` the optimizer and stopping-rule state of a finished SGD fit."""
     opt = SGDOptimizer(
         clf.coefs_ + clf.intercepts_,
         clf.learning_rate_init,
@@ -123,9 +108,7 @@ def set_sgd_state(clf, velocities, learning_rate, no_improvement):
 
 
 def sgd_state(clf):
-    """The state an SGD fit leaves beyond its public attributes, for comparing two
-    fits bit for bit: the optimizer's learning rate and velocities, the count of
-    epochs without improvement, and the random state's position."""
+    """The state an SGD fit leaves beyond its public attributes, to compare fits."""
     _, keys, pos, *_ = clf._random_state.get_state()
     return {
         "learning_rate": clf._optimizer.learning_rate,
@@ -136,13 +119,8 @@ def sgd_state(clf):
 
 
 def sgd_stopped_by_rule(clf):
-    """Whether a fitted SGD ``MLPClassifier`` stopped by its own stopping rule.
-
-    sklearn counts the epochs without improvement in ``_no_improvement_count``
-    and stops (without a ``ConvergenceWarning``) once the count passes
-    ``n_iter_no_change`` at the smallest learning rate; a run that reaches
-    ``max_iter`` otherwise is cut off and warns.
-    """
+    """Whether a fitted SGD ``MLPClassifier`` stopped by its own stopping rule, not
+    cut off at ``max_iter`` (with a ``ConvergenceWarning``)."""
     return clf.n_iter_ < clf.max_iter or (
         clf._no_improvement_count > clf.n_iter_no_change
     )

@@ -1,18 +1,8 @@
 """Train every seed of a setting, exactly as sklearn does: :class:`SeedTrainer`.
 
-The notebook configures one :class:`SeedTrainer` and trains each setting with
-:meth:`SeedTrainer.fit_seeds`, whose estimators are those of
-``[clone(est).set_params(random_state=s).fit(X, y) for s in seeds]``, bit for bit.
-Around that list it does what a cell should not show:
-
-* the work, spread over joblib's processes (or any joblib backend, such as a Dask
-  cluster): the lockstep engine of :mod:`hw04.engine.lockstep` for SGD, one group of
-  seeds per worker, and sklearn's own ``fit`` in chunks of seeds for everything else;
-* the exactness check (:func:`exactness_check`) of every setting the engine trains,
-  and the setting trained again by ``fit`` on any difference, said in one line;
-* the cache of fitted runs (joblib's ``Memory``), keyed by the data, the estimator,
-  the seeds, the engine and :func:`environment_key`;
-* a progress bar per setting, the bars of one notebook cell in one output.
+Its estimators are ``[clone(est).set_params(random_state=s).fit(X, y) for s in
+seeds]``, bit for bit, trained over joblib's workers (the lockstep engine for SGD,
+checked against sklearn's ``fit``), cached by joblib's ``Memory``, with a progress bar.
 """
 
 import hashlib
@@ -44,59 +34,32 @@ CHECK_EPOCHS = 2
 # What keep="table" keeps of a run (train_error: on the X, y it was fitted on).
 TABLE_COLUMNS = ["seed", "n_iter", "converged", "final_loss", "train_error"]
 
-# The code that trains, whose text is part of the cache's key (with the module of
-# the estimator's class, such as the course's L-BFGS wrapper).
 _PACKAGE = Path(__file__).resolve().parent
-SOURCES = (
-    _PACKAGE / "training.py",
-    _PACKAGE / "engine" / "lockstep.py",
-    _PACKAGE / "engine" / "kernels.py",
-    _PACKAGE / "sklearn_compat.py",
-)
 _NOT_IN_KEY = ["n_jobs", "on_chunk"]  # how the runs are trained, not what they are
 
 
 @dataclass(frozen=True)
 class ExactnessCheck:
     """The first epochs of one run, by the engine and by sklearn's ``fit``, compared
-    bit for bit (:func:`lockstep.differences`: weights, loss curve, optimizer and
-    stopping-rule state, random state)."""
+    bit for bit (:func:`lockstep.differences`)."""
 
     seed: int
     epochs: int
     identical: bool
     differs: str  # names of the attributes that differ, or ''
-    steps: str  # how the engine ran them (see fit_sgd_lockstep_with_steps)
+    steps: str  # how the engine ran them: 'compiled' or 'numpy'
 
 
 @dataclass(frozen=True)
 class SeedFits:
-    """The runs of one setting, as :meth:`SeedTrainer.fit_seeds` keeps them.
+    """The runs of one setting, in the order of the seeds."""
 
-    Attributes
-    ----------
-    estimators : list of fitted estimators or None
-        In the order of the seeds; None with ``keep='table'``.
-    table : pandas.DataFrame or None
-        With ``keep='table'``, one row per seed in their order:
-        :data:`TABLE_COLUMNS` and ``fit_seconds``; else None.
-    fit_seconds : list of float
-        Wall time per run: its lockstep group's or chunk's time divided by its
-        number of seeds (for runs from the cache, the time when they trained).
-    engine : {'batched', 'sklearn'}
-        What trained the runs: the lockstep engine, or sklearn's own ``fit``.
-    n_from_cache : int
-        How many runs were read from the cache instead of trained.
-    check : ExactnessCheck or None
-        The exactness check, where the engine trained the setting.
-    """
-
-    estimators: list | None
-    table: object
-    fit_seconds: list
-    engine: str
+    estimators: list | None  # None with keep='table'
+    table: object  # with keep='table': TABLE_COLUMNS and fit_seconds; else None
+    fit_seconds: list  # per run: its chunk's wall time over its seeds
+    engine: str  # 'batched' (the lockstep engine) or 'sklearn'
     n_from_cache: int
-    check: ExactnessCheck | None
+    check: ExactnessCheck | None  # where the engine trained the setting
 
 
 class SeedTrainer:
@@ -105,16 +68,15 @@ class SeedTrainer:
     Parameters
     ----------
     engine : {'batched', 'sklearn'}, default='batched'
-        ``'batched'``: an SGD ``MLPClassifier`` trains its seeds in lockstep
-        (:func:`lockstep.fit_sgd_lockstep`) unless :func:`engine_declines` it,
-        which a warning then says; other estimators (L-BFGS) by sklearn's
-        ``fit``. ``'sklearn'``: sklearn's ``fit`` for every estimator.
+        ``'batched'``: an SGD ``MLPClassifier`` trains in lockstep unless
+        :func:`lockstep.unsupported_reason` declines it, which a warning says;
+        anything else by sklearn's ``fit``.
     n_jobs : int, default=-1
         joblib's worker processes; the results do not depend on it.
     cache_dir : str or Path, optional
         The folder of the cache of fitted runs; None trains every time.
     clear_cache : bool, default=False
-        Empty the cache, once, when the trainer is made.
+        Empty the cache once, now.
 
     Attributes
     ----------
@@ -147,20 +109,13 @@ class SeedTrainer:
 
         Parameters
         ----------
-        estimator : estimator
-            Configured and unfitted; cloned for every seed.
-        X : ndarray of shape (n_samples, n_features)
-        y : ndarray of shape (n_samples,)
-        seeds : iterable of int
         keep : {'estimators', 'table'}, default='estimators'
             ``'table'`` keeps of each run only its row of :data:`TABLE_COLUMNS`,
-            made in the workers; the cache then holds the table alone, which reads
-            back in a table's time rather than in that of unpickling estimators.
+            made in the workers, so the cache reads back a table, not estimators.
         label : str, optional
             The setting's name on its bar (default: ``'{solver}-{activation}'``).
         summary : bool, default=False
-            Leave a line with the count of runs, their time and engine. The line
-            that says an unreadable cache entry was trained again shows anyway.
+            Leave a line with the count of runs, their time and engine.
 
         Returns
         -------
@@ -177,7 +132,7 @@ class SeedTrainer:
         label = label or f"{estimator.solver}-{estimator.activation}"
         reason = lockstep.unsupported_reason(estimator, y, X)
         if self.engine == "batched" and reason and lockstep.is_sgd(estimator):
-            lockstep.warn_fallback(reason)  # engine_declines's reason, computed once
+            lockstep.warn_fallback(reason)
         engine = "batched" if self.engine == "batched" and reason is None else "sklearn"
         key = (estimator, X, y, seeds, engine, keep, environment_key(estimator))
         cached = None
@@ -224,8 +179,7 @@ class SeedTrainer:
         return SeedFits(estimators, table, fit_seconds, engine, n_from_cache, check)
 
     def _cell_output(self):
-        """The running cell's output, one per execution of a cell, shared by all
-        its bars; None outside a kernel."""
+        """The running cell's output, shared by its bars; None outside a kernel."""
         shell = kernel_shell()
         if shell is None:
             return None
@@ -235,11 +189,8 @@ class SeedTrainer:
 
 
 def environment_key(estimator):
-    """What decides ``estimator``'s runs besides the call's own arguments.
-
-    The versions of numpy, scipy, scikit-learn and numba, the BLAS and its kernel
-    (which round the products differently), and a digest of :func:`sources`.
-    """
+    """What decides ``estimator``'s runs besides the call's own arguments: the
+    versions, the BLAS and a digest of :func:`sources`."""
     from importlib.metadata import PackageNotFoundError, version
 
     import scipy
@@ -263,14 +214,15 @@ def environment_key(estimator):
 
 
 def sources(estimator):
-    """:data:`SOURCES` and the file that defines ``estimator``'s class."""
-    return (*SOURCES, Path(inspect.getsourcefile(type(estimator))))
+    """The code that trains ``estimator``, with the file of its class."""
+    package = [_PACKAGE / name for name in ("training.py", "sklearn_compat.py")]
+    engine = [_PACKAGE / "engine" / name for name in ("lockstep.py", "kernels.py")]
+    return (*package, *engine, Path(inspect.getsourcefile(type(estimator))))
 
 
 def _read(cached, key):
     """``(result, unreadable)``: the cached result of ``cached(*key)`` or None, and
-    whether an entry was there but could not be read (say, a file cut short), which
-    the caller trains again and says in a line, not joblib's multi-line warning."""
+    whether an entry was there but could not be read (the caller trains again)."""
     if cached is None or not cached.check_call_in_cache(*key):
         return None, False
     try:
@@ -280,10 +232,7 @@ def _read(cached, key):
 
 
 def _interrupted_text(label, done, total, cached, output):
-    """What an interrupt of one setting's training leaves, and how to go on.
-
-    ``output``, the cell's :class:`hw04.progress.CellOutput` (None outside a
-    kernel), counts the runs of the settings the cell finished before this one."""
+    """What an interrupt of one setting's training leaves, and how to go on."""
     text = (
         f"Training stopped by the interrupt: {label} had {done} of {total} runs done, "
         "which are not kept (a setting is kept once all its runs are done). "
@@ -305,7 +254,6 @@ def _interrupted_text(label, done, total, cached, output):
 
 
 def _run_row(clf, seed, X, y):
-    """One run's row of :data:`TABLE_COLUMNS`, from a fitted estimator."""
     from hw04 import stats
 
     return {
@@ -317,45 +265,17 @@ def _run_row(clf, seed, X, y):
     }
 
 
-def engine_declines(estimator, X=None, y=None):
-    """Why the batched engine will not train the SGD ``estimator`` here, or None.
-
-    The reason is a sentence naming an option the engine does not cover, the
-    data (``X``, ``y``, when given) or the scikit-learn release it is not verified
-    on; :meth:`SeedTrainer.fit_seeds` then trains with sklearn's ``fit`` and warns
-    with it. None when the engine trains it, and for an estimator it is not for
-    (L-BFGS), which sklearn's ``fit`` trains in any case.
-
-    Examples
-    --------
-    >>> from sklearn.neural_network import MLPClassifier
-    >>> engine_declines(MLPClassifier(solver="sgd", early_stopping=True))
-    'early_stopping=True is not supported'
-    >>> engine_declines(MLPClassifier(solver="lbfgs")) is None
-    True
-    """
-    if not lockstep.is_sgd(estimator):
-        return None
-    return lockstep.unsupported_reason(estimator, y, X)
-
-
 def error_rate(clf, X, y):
-    """The share of the points ``X`` that ``clf`` misclassifies (sklearn's
-    ``zero_one_loss``, without its input checks, which take longer than the
-    prediction for a network this small)."""
+    """The share of ``X`` that ``clf`` misclassifies: ``zero_one_loss`` without its
+    input checks, which take longer than the prediction here."""
     return float(np.mean(clf.predict(X) != np.asarray(y)))
 
 
 # n_jobs and on_chunk have defaults only for joblib, which reads the key without them.
 def _train(estimator, X, y, seeds, engine, keep, environment, n_jobs=-1, on_chunk=None):
-    """Train every seed and check exactness; ``environment`` is only a key, and
-    ``on_chunk(n)`` is called as each chunk of ``n`` seeds is done.
-
-    Returns what the cache keeps: the chunks' estimators, each list pickled by its
-    worker (joblib's ``Memory`` writes and reads a few ``bytes`` at once, and this
-    process unpickles them in C), or their rows; the seconds per run; the engine
-    that trained them; the exactness check.
-    """
+    """What the cache keeps: each chunk's estimators pickled by its worker (a few
+    ``bytes`` for ``Memory`` to write), or their rows; the seconds per run; the
+    engine; the exactness check. ``environment`` is only a key."""
     fits, seconds, outcome = _fit_parallel(
         estimator, X, y, seeds, engine, n_jobs, on_chunk, keep
     )
@@ -373,12 +293,7 @@ def _train(estimator, X, y, seeds, engine, keep, environment, n_jobs=-1, on_chun
 
 
 def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, keep):
-    """Fit chunks of seeds over joblib workers.
-
-    Returns the chunks' estimators, each list pickled by its worker (or their
-    rows), the seconds per run, and the exactness check (made by the first
-    chunk's worker, where the engine trains) or None.
-    """
+    """Fit chunks of seeds over joblib workers; the first checks exactness."""
     n_workers = max(1, min(effective_n_jobs(n_jobs), len(seeds)))
     # Lockstep groups: one per worker. Plain fits: smaller chunks, for balance.
     n_chunks = n_workers if engine == "batched" else min(len(seeds), 4 * n_workers)
@@ -406,15 +321,9 @@ def _fit_parallel(estimator, X, y, seeds, engine, n_jobs, on_chunk, keep):
 
 
 def _fit_chunk(estimator, X, y, seeds, engine, check=False, keep="estimators"):
-    """Fit one chunk of seeds, the unit of work of a process; maybe check.
-
-    Returns the estimators pickled (or, with ``keep='table'``, their rows), the
-    seconds they took, and, if ``check``, the :class:`ExactnessCheck` of the
-    chunk's first seed.
-    """
+    """Fit one chunk of seeds in a worker; ``check`` its first seed."""
     start = time.perf_counter()
-    # One BLAS thread: these products are far too small to gain from more, and on
-    # a busy machine OpenBLAS's threads made an L-BFGS fit 5-10x slower (same bits).
+    # One BLAS thread: these products are too small to gain from more (same bits).
     with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         if engine == "batched":
@@ -431,15 +340,11 @@ def _fit_chunk(estimator, X, y, seeds, engine, check=False, keep="estimators"):
 
 
 def exactness_check(estimator, X, y, seed, epochs=CHECK_EPOCHS):
-    """Train ``seed``'s first ``epochs`` epochs by the engine and by sklearn's own
+    """Train ``seed``'s first ``epochs`` epochs by the engine and by sklearn's
     ``fit``, and compare every bit they leave.
 
-    Exactness rests on this machine's BLAS and C library rounding as sklearn's
-    numpy and scipy calls do. Every epoch runs every step the engine has (each
-    product, activation, loss term, update, shuffle) on every minibatch, so a
-    difference in any of them shows in the first epochs' weights and losses, for
-    a small share of a setting's time; what differs only later (the schedule and
-    the stopping rule) is the same Python arithmetic on either side.
+    Every epoch runs every step of the engine on every minibatch, so a rounding
+    of this machine's BLAS or C library unlike sklearn's shows in its first epochs.
     """
     short = clone(estimator).set_params(max_iter=epochs)
     (ours,), _, steps = lockstep.fit_sgd_lockstep_with_steps(short, X, y, [seed])

@@ -1,17 +1,9 @@
 """Compiled steps of the lockstep SGD engine, for all seeds at once, in sklearn's bits.
 
-A minibatch as numpy calls on tiny ``(n_seeds, batch, width)`` arrays spends most
-of its time entering and leaving numpy; numba compiles the steps here into loops
-over the seeds. Between two products (each an ``np.matmul``, the BLAS call of
-sklearn's ``a @ b``) the engine calls :func:`bias_activation`, :func:`output_error`,
-:func:`derivative_sums` and :func:`sgd_update`, and after the epoch
-:func:`epoch_losses`.
-
-Each step does, per element, the operations numpy and scipy do for sklearn, in
-their order: the same IEEE sums and products, ``exp`` and ``log`` from the C library
-that ``scipy.special.expit`` and ``xlogy`` call, ``np.maximum``'s ``+0.0``, and
-numpy's summation orders (pairwise along a contiguous axis, row after row along
-another). Without numba, :data:`AVAILABLE` is False and the engine runs numpy calls.
+numba compiles the steps between two products into loops over the seeds, each doing
+per element what numpy and scipy do for sklearn, in their order: the same IEEE sums
+and products, the C library's ``exp`` and ``log`` (as ``expit`` and ``xlogy``), and
+numpy's summation orders. Without numba, :data:`AVAILABLE` is False.
 """
 
 import math
@@ -25,8 +17,7 @@ except ImportError:  # the engine then uses its numpy steps
 
 AVAILABLE = numba is not None
 
-# Activation codes shared with the engine; tanh is left to numpy, whose SIMD
-# tanh need not round like the C library's.
+# tanh is left to numpy, whose SIMD tanh need not round like the C library's.
 ACTIVATION_CODES = {"identity": 0, "relu": 1, "logistic": 2}
 
 
@@ -67,14 +58,9 @@ def _pairwise_block(a, start, n):
 
 @_jit
 def _pairwise_sum(a, n):
-    """``np.add.reduce(a[:n])`` along a contiguous axis: numpy's ``pairwise_sum``,
-    added to the reduction's start value ``0.0``.
-
-    numpy halves a longer run (the first half a multiple of 8) until the parts
-    have at most 128 elements, and adds the two halves' sums. The halving is done
-    here with an explicit stack, since numba's cache cannot hold a recursive
-    function.
-    """
+    """``np.add.reduce(a[:n])`` along a contiguous axis: numpy's ``pairwise_sum``
+    (halves, the first a multiple of 8, down to 128 elements), with an explicit
+    stack since numba's cache cannot hold a recursive function."""
     if n <= 128:
         return 0.0 + _pairwise_block(a, 0, n)
     # Post-order walk of numpy's halving tree: (start, length, halves done).
@@ -113,11 +99,8 @@ def _pairwise_sum(a, n):
 
 @_jit
 def _column_sums(d_SBW, out_S1W):
-    """``np.add.reduce(d_SBW, axis=1, keepdims=True, out=out_S1W)``, bit for bit.
-
-    numpy sums a single column pairwise (it is contiguous) and several columns
-    row after row.
-    """
+    """``np.add.reduce(d_SBW, axis=1, keepdims=True, out=out_S1W)``: one column
+    pairwise (it is contiguous), several row after row."""
     S, B, W = d_SBW.shape
     if W == 1:
         for s in range(S):
@@ -193,15 +176,8 @@ def sgd_update(
     params_SP, grad_SP, velocity_SP, lr_S, hist, bounds, k, alpha, n_b, momentum,
     nesterov,
 ):  # fmt: skip
-    """Record the coefficients of batch ``k`` in ``hist``, then one SGD step in place.
-
-    ``hist`` holds one C-contiguous ``(S, K, fan_in * fan_out)`` block per layer,
-    one after another; layer ``i``'s coefficients are the columns
-    ``bounds[i]:bounds[i + 1]`` of ``params_SP``. As sklearn:
-    ``coef_grad += alpha * coef``; ``grad /= n_b``;
-    ``velocity = momentum * velocity - lr * grad``; the parameters move by the
-    new velocity, or with Nesterov by ``momentum * velocity - lr * grad``.
-    """
+    """Record batch ``k``'s coefficients in ``hist`` (one ``(S, K, fan_in *
+    fan_out)`` block per layer), then sklearn's SGD step in place."""
     S, P = params_SP.shape
     n_coef = bounds[-1]
     K = hist.size // (S * n_coef)
@@ -227,14 +203,8 @@ def sgd_update(
 
 @_jit
 def epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, apart, out_S):
-    """Each seed's epoch loss from its minibatches, as sklearn sums it.
-
-    Per batch: ``-(sum of xlogy terms) / size`` with the probabilities clipped
-    to ``[eps, 1 - eps]`` (with ``apart``, the terms of each label summed apart
-    and the two sums added, as scikit-learn before 1.7 does), plus
-    ``(0.5 * alpha) * l2 / size``; the batch losses, each times its size, are
-    added in order and divided by the sample count.
-    """
+    """Each seed's epoch loss from its minibatches, as sklearn sums it (with
+    ``apart``, each label's terms summed apart, as before scikit-learn 1.7)."""
     S, N = prob_SN1.shape[0], prob_SN1.shape[1]
     K = sizes_K.shape[0]
     eps = np.finfo(np.float64).eps
@@ -263,8 +233,7 @@ def epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, apart, out_S):
 
 
 def n_compiled():
-    """How many kernel signatures this process compiled, rather than loaded from
-    numba's cache (0 without numba)."""
+    """How many kernel signatures this process compiled rather than loaded."""
     if not AVAILABLE:
         return 0
     dispatchers = [f for f in globals().values() if hasattr(f, "stats")]

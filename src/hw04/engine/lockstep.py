@@ -1,20 +1,10 @@
 """Train many seeds of an SGD ``MLPClassifier`` at once, bit for bit as sklearn does.
 
-sklearn's ``MLPClassifier(solver='sgd')`` spends almost all of a small fit in
-per-minibatch Python overhead. This module runs the fits of many seeds in lockstep
-on stacked arrays of shape ``(n_seeds, ...)`` and hands back ordinary fitted
-``MLPClassifier`` objects, doing per seed sklearn's very floating-point operations
-in its order: its own ``_initialize`` and ``RandomState`` draws, every product a
-stacked ``np.matmul`` over blocks with sklearn's strides (the same BLAS call per
-block as its ``a @ b``), reductions along the same contiguous axis, each
-minibatch's loss from the weights before its update, and its learning-rate
-schedule and stopping rule per seed.
-
-The steps between the products run as numpy calls (the reference path, and the one
-without numba) or compiled (:mod:`.kernels`). The result still rests on the BLAS
-build and the C library, so :func:`hw04.training.fit_seeds` checks every setting
-it trains against sklearn's own ``fit``. What the engine does not cover falls back
-to that ``fit``, with an :class:`EngineFallbackWarning` that says why.
+The fits of all seeds run in lockstep on stacked ``(n_seeds, ...)`` arrays, doing
+per seed sklearn's floating-point operations in its order (each product the same
+BLAS call per block as its ``a @ b``); the steps between products run as numpy calls
+or compiled (:mod:`.kernels`). What the engine does not cover falls back to
+sklearn's ``fit``, with an :class:`EngineFallbackWarning` that says why.
 """
 
 import importlib.util
@@ -35,7 +25,7 @@ from sklearn.utils import gen_batches
 
 
 def _lazy_module(name):
-    """``name`` imported on its first attribute access (importlib's LazyLoader)."""
+    """``name`` imported on its first attribute access."""
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.find_spec(name)
@@ -49,7 +39,6 @@ def _lazy_module(name):
 # The compiled kernels load numba, which a run read back from the cache never needs.
 kernels = _lazy_module("hw04.engine.kernels")
 
-# The paths an epoch may take: "compiled" (where numba is installed) or "numpy".
 STEPS = ("compiled", "numpy")
 
 
@@ -58,9 +47,7 @@ class EngineFallbackWarning(UserWarning):
 
 
 def warn_fallback(reason, stacklevel=3):
-    """Say, once for a caller's call, that sklearn's own fit trains instead.
-
-    ``stacklevel`` 3 names the line that called this function's caller."""
+    """Say that sklearn's own fit trains instead (3: the caller's caller's line)."""
     warnings.warn(
         f"Batched SGD engine: {reason}; these runs are trained by sklearn's own fit, "
         "with the same results, more slowly.",
@@ -70,28 +57,20 @@ def warn_fallback(reason, stacklevel=3):
 
 
 def is_sgd(estimator):
-    """Whether ``estimator`` is an ``MLPClassifier`` trained by SGD, the kind the
-    batched engine is for; for any other it does not apply, and says nothing."""
+    """Whether ``estimator`` is an SGD ``MLPClassifier``, the kind the engine is for."""
     return isinstance(estimator, MLPClassifier) and estimator.solver == "sgd"
 
 
 def unsupported_reason(estimator, y=None, X=None):
-    """Say why the batched engine cannot train ``estimator``, or return None.
+    """Why the engine cannot train ``estimator`` (on ``y`` and ``X``, when given):
+    an option, the data or this scikit-learn release; or None.
 
-    Parameters
-    ----------
-    estimator : MLPClassifier
-        The configured, unfitted estimator.
-    y : array-like of shape (n_samples,), optional
-        The labels, to check that there are exactly two classes.
-    X : array-like of shape (n_samples, n_features), optional
-        The inputs, to check that they are float64.
-
-    Returns
-    -------
-    reason : str or None
-        A sentence naming what is not covered (an option, the input, or this
-        scikit-learn release), or None when the engine reproduces sklearn here.
+    Examples
+    --------
+    >>> unsupported_reason(MLPClassifier(solver="sgd", early_stopping=True))
+    'early_stopping=True is not supported'
+    >>> unsupported_reason(MLPClassifier(solver="sgd")) is None
+    True
     """
     if type(estimator) is not MLPClassifier:
         # A subclass may change what fit does, which the engine replays.
@@ -120,28 +99,18 @@ def fit_sgd_lockstep(estimator, X, y, seeds, steps="compiled"):
 
     Parameters
     ----------
-    estimator : MLPClassifier
-        Configured with ``solver='sgd'``; its ``random_state`` is replaced by
-        each seed in turn.
-    X : array-like of shape (n_samples, n_features)
-        Training inputs.
-    y : array-like of shape (n_samples,)
-        Binary labels.
-    seeds : sequence of int
-        One fit per seed.
     steps : {'compiled', 'numpy'}, default='compiled'
-        The path the engine takes (:data:`STEPS`), where it can (see
-        :meth:`_Lockstep.choose_steps`); both give the same bits.
+        The path between the products, where there are compiled steps (numba, an
+        activation of :data:`.kernels.ACTIVATION_CODES`); both give the same bits.
 
     Returns
     -------
     fits : list of MLPClassifier
-        Fitted estimators, in the order of ``seeds``, identical bit for bit to
-        ``clone(estimator).set_params(random_state=seed).fit(X, y)``.
+        Identical bit for bit to ``clone(estimator).set_params(random_state=seed)
+        .fit(X, y)``, in the order of ``seeds``.
     warned : list of bool
-        True where sklearn's fit would have raised a ``ConvergenceWarning``
-        (the last epoch was reached without the stopping rule firing). No
-        warning is emitted here, so that callers decide how to report it.
+        Where sklearn's fit would have raised a ``ConvergenceWarning`` (not raised
+        here).
 
     Examples
     --------
@@ -165,10 +134,8 @@ def fit_sgd_lockstep(estimator, X, y, seeds, steps="compiled"):
 
 
 def fit_sgd_lockstep_with_steps(estimator, X, y, seeds, steps="compiled"):
-    """:func:`fit_sgd_lockstep`, and how the epochs ran: ``(fits, warned, ran)``.
-
-    ``ran`` is ``'compiled'``, ``'numpy'``, ``'sklearn'`` (its own ``fit``, for a
-    configuration the engine does not cover), or ``'none'`` (no seeds)."""
+    """:func:`fit_sgd_lockstep`, and how the epochs ran: ``'compiled'``,
+    ``'numpy'``, ``'sklearn'`` (a configuration not covered) or ``'none'``."""
     if steps not in STEPS:
         raise ValueError(f"steps must be one of {STEPS}, got {steps!r}.")
     seeds = list(seeds)
@@ -186,13 +153,8 @@ def fit_sgd_lockstep_with_steps(estimator, X, y, seeds, steps="compiled"):
 
 
 def compile_kernels(estimators):
-    """Have numba compile (and cache) the kernels that ``estimators`` use.
-
-    Trains two epochs of a tiny problem with each SGD estimator, in groups of
-    several seeds and of one, so that numba writes its cache for every signature
-    they need. The set-up calls this once with the notebook's settings. Does
-    nothing without numba.
-    """
+    """Have numba compile and cache the kernels of ``estimators``: two epochs of a
+    tiny problem each, with three seeds and with one (every signature)."""
     if not kernels.AVAILABLE:
         return
     rng = np.random.RandomState(0)
@@ -207,14 +169,8 @@ def compile_kernels(estimators):
 
 
 def fit_with_sklearn(estimator, X, y, seed):
-    """Fit ``clone(estimator)`` with ``random_state=seed`` by sklearn's own ``fit``.
-
-    Returns
-    -------
-    clf : fitted estimator
-    warned : bool
-        Whether the fit raised a ``ConvergenceWarning`` (recorded, not shown).
-    """
+    """``(clf, warned)``: sklearn's own fit of ``seed``, and whether it raised a
+    ``ConvergenceWarning`` (recorded, not shown)."""
     clf = clone(estimator).set_params(random_state=seed)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
@@ -223,10 +179,7 @@ def fit_with_sklearn(estimator, X, y, seed):
 
 
 def _initialized_clones(estimator, X, y, seeds):
-    """Clones with sklearn's own validated inputs and initial weights.
-
-    Returns the clones, and the inputs and 2-D labels as sklearn validated them.
-    """
+    """Clones with sklearn's initial weights, and its validated ``X`` and 2-D ``y``."""
     fits = []
     for seed in seeds:
         clf = clone(estimator).set_params(random_state=seed)
@@ -299,15 +252,9 @@ class _Lockstep:
         self.best_loss = [np.inf] * S
         self.no_improvement = [0] * S
         self.warned = [False] * S
-        self.steps = self.choose_steps(steps)
+        compiled = kernels.AVAILABLE and ref.activation in kernels.ACTIVATION_CODES
+        self.steps = steps if compiled else "numpy"
         self.runner = _Steps(self)
-
-    def choose_steps(self, steps):
-        """``steps``, or ``'numpy'`` where there are no compiled steps: without
-        numba, or for an activation that :data:`.kernels.ACTIVATION_CODES` leaves
-        to numpy."""
-        compiled = self.fits[0].activation in kernels.ACTIVATION_CODES
-        return steps if kernels.AVAILABLE and compiled else "numpy"
 
     def views(self, flat_SP):
         """Per-layer coef views ``(S, fan_in, fan_out)`` and intercept views."""
@@ -406,9 +353,8 @@ class _Lockstep:
 
 
 def _history_views(hist, S, coef_bounds):
-    """Per layer, the ``(S, K, fan_in * fan_out)`` block of the weight history:
-    each batch's weights before its update (for the L2 term of its loss), one
-    C-contiguous block per layer, so that numpy's dot products need no copy."""
+    """Per layer, the C-contiguous ``(S, K, fan_in * fan_out)`` block of each batch's
+    weights before its update (for the L2 term of its loss)."""
     K = hist.size // (S * int(coef_bounds[-1]))
     return [
         hist[S * K * a : S * K * b].reshape(S, K, b - a)
@@ -426,9 +372,8 @@ def _squared_norms(history):
     return l2_SK
 
 
-# The numpy path's steps between two products, with the compiled kernels' arguments.
-# Each operand has sklearn's own strides (C-contiguous, or the transpose of a
-# C-contiguous block), so each sum runs along a contiguous row as sklearn's does.
+# The numpy path's steps between two products, with the compiled kernels' arguments,
+# each operand with sklearn's strides so that each sum runs as sklearn's does.
 
 
 def _column_sums(d_SBW, out_S1W):
@@ -460,9 +405,8 @@ def _sgd_update(
 
 
 def _batch_sums(terms_SN, sizes_K):
-    """Each batch's sum of ``terms_SN``, the batches as contiguous rows (all but
-    maybe the last of one size), so that numpy sums each pairwise as it does
-    sklearn's single batch."""
+    """Each batch's sum of ``terms_SN``, each a contiguous row, summed pairwise as
+    numpy sums sklearn's single batch."""
     S, N = terms_SN.shape
     full = N - N % int(sizes_K[0])
     sums_SK = terms_SN[:, :full].reshape(S, -1, int(sizes_K[0])).sum(axis=2)
@@ -490,9 +434,7 @@ def _epoch_losses(prob_SN1, Y_SN1, l2_SK, sizes_K, alpha, apart, out_S):
 
 
 class _Steps:
-    """An epoch's minibatches and losses, by numpy calls (the reference path) or
-    by the compiled steps of :mod:`.kernels` between the same ``np.matmul``
-    products."""
+    """An epoch's minibatches and losses, by numpy calls or the compiled steps."""
 
     def __init__(self, lock):
         self.lock = lock
@@ -572,16 +514,9 @@ def _same_bits(a, b):
 
 
 def differences(clf, ref):
-    """Names of the fitted attributes whose bits differ between two fits.
-
-    The rule of "identical" everywhere (the exactness check, the benchmark): the
-    weights, ``n_iter_``, the final loss and the loss curve; for SGD also ``t_``,
-    ``best_loss_``, whether sklearn's stopping rule ended the run, and the state
-    the fit leaves for another (the learning rate and velocities of its
-    optimizer, its count of epochs without improvement, its random state). An
-    L-BFGS fit has a loss curve only from the course's wrapper
-    (``MLPClassifierLBFGS``); a plain one's is absent from both.
-    """
+    """Names of the fitted attributes whose bits differ between two fits: weights,
+    ``n_iter_``, loss and loss curve; for SGD also ``t_``, ``best_loss_``, the
+    stopping rule and the state the fit leaves (optimizer, random state)."""
     checks = {
         "coefs_": all(_same_bits(a, b) for a, b in zip(clf.coefs_, ref.coefs_)),
         "intercepts_": all(

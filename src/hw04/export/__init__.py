@@ -1,32 +1,12 @@
-"""nbconvert exporters that make the homework's PDF, and the checks before upload.
+"""nbconvert exporters that make the homework's PDF, and a Jupyter server extension.
 
-Two exporters, registered under the ``nbconvert.exporters`` entry point of this
-project (see ``pyproject.toml``), so that ``jupyter nbconvert --to ...`` and
-JupyterLab's *File > Save and Export Notebook As* find them:
-
-``PDF_for_Gradescope`` (also ``typstpdf``)
-    nbconvert's Markdown (template ``hw04_typst``) -> pandoc, with the Lua filter
-    ``hw04.lua`` -> Typst -> PDF. Needs nothing beyond pip: pandoc comes from
-    pypandoc-binary, Typst from the ``typst`` package. JupyterLab labels a format
-    by its name, so the menu entry reads *PDF_for_Gradescope*; ``typstpdf``, the
-    same exporter for the command line, is left out of the menu by the set-up.
-``latexpdf``
-    nbconvert's own PDF exporter (XeLaTeX) with the template ``hw04_latex``, which
-    wraps long code lines. Needs a TeX installation.
-
-Both run the same preprocessors first (:mod:`hw04.export.preprocessors`):
-``GradescopeChecks`` warns about what a grader would send back
-(:mod:`hw04.checks`), ``EffectiveParameters`` shows the parameters of a
-papermill run once, and nbconvert's ``CoalesceStreamsPreprocessor`` (before
-nbconvert 7.16, its default ``coalesce_streams``, which always runs) joins the
-printed lines of a cell into one block. What goes on a new page is chosen by the
-``page-break`` cell tag; a cell tagged ``remove-cell`` is left out.
-
-This module is also a Jupyter server extension (enabled by the set-up's drop-in
-file, :mod:`hw04.install`): it leaves out of the server's export list (the menu)
-the formats that cannot run on this machine, and puts pypandoc-binary's pandoc on
-the server's ``PATH``, where nbconvert's LaTeX, AsciiDoc and reST exporters look
-for it.
+``PDF_for_Gradescope`` (also ``typstpdf``, for the command line): nbconvert's
+Markdown -> pandoc with the Lua filter ``hw04.lua`` -> Typst -> PDF, with nothing
+beyond pip. ``latexpdf``: nbconvert's XeLaTeX PDF with the ``hw04_latex`` template.
+Both run the preprocessors of :mod:`hw04.export.preprocessors` and nbconvert's, and
+read the ``page-break``, ``remove-cell`` and ``remove-input`` tags. As a server
+extension (:mod:`hw04.install`'s drop-in) it leaves out of the export menu the
+formats that cannot run here and puts pypandoc-binary's pandoc on ``PATH``.
 """
 
 import os
@@ -44,8 +24,7 @@ from nbconvert.exporters import (
 from traitlets import List, Unicode, default
 from traitlets.config import Config
 
-# The names this package's exporters are registered under: the nbconvert.exporters
-# entry points of pyproject.toml, which a test compares with these.
+# The nbconvert.exporters entry points of pyproject.toml (a test compares them).
 MENU_PDF = "PDF_for_Gradescope"  # JupyterLab's export menu labels it by its name
 COMMAND_LINE_PDF = "typstpdf"  # the same PDF for `jupyter nbconvert --to`
 LATEX_PDF = "latexpdf"
@@ -106,24 +85,15 @@ def pandoc_path():
 
 def _path_with_pandoc():
     """``PATH`` with pypandoc-binary's pandoc folder first, or None when ``PATH``
-    has a pandoc already (or there is none to add).
-
-    nbconvert's LaTeX route calls ``pandoc`` by name, and has no setting for
-    where it is; pypandoc-binary ships one.
-    """
+    has a pandoc already (or there is none to add): nbconvert calls it by name."""
     found = None if shutil.which("pandoc") else pandoc_path()
     if found is None:
-        return None  # one is on PATH already, or nbconvert says pandoc is missing
+        return None
     return f"{found.parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 class TypstPDFExporter(_HomeworkExporter, MarkdownExporter):
-    """Notebook -> Markdown (nbconvert) -> Typst (pandoc) -> PDF (Typst).
-
-    Needs only pip packages: pandoc comes with pypandoc-binary, the Typst compiler
-    with ``typst``. Figures are written to a temporary folder, which is removed
-    afterwards; the PDF is returned as bytes, as nbconvert's other PDF exporters do.
-    """
+    """Notebook -> Markdown (nbconvert) -> Typst (pandoc) -> PDF (Typst), as bytes."""
 
     export_from_notebook = "PDF for Gradescope (Typst, no TeX)"
     output_mimetype = "application/pdf"
@@ -177,12 +147,8 @@ class TypstPDFExporter(_HomeworkExporter, MarkdownExporter):
 
 
 class TypstPDFAlias(TypstPDFExporter):
-    """:class:`TypstPDFExporter` under its command-line name ``typstpdf``.
-
-    A class of its own so that the set-up can leave this name out of
-    JupyterLab's menu (nbconvert disables exporters by class), where the same
-    PDF is listed once, as *PDF_for_Gradescope*.
-    """
+    """``typstpdf``: a class of its own, which the menu leaves out (nbconvert
+    disables exporters by class)."""
 
 
 # pandas' tables as LaTeX (pandoc converts their HTML) before any other form.
@@ -198,12 +164,8 @@ _LATEX_FIRST = [
 
 
 class LatexPDFExporter(_HomeworkExporter, PDFExporter):
-    """nbconvert's PDF exporter (XeLaTeX) with the ``hw04_latex`` template.
-
-    The template wraps long code lines, breaks pages at ``page-break`` tags and
-    has pandoc turn pandas' HTML tables into LaTeX tables. Needs XeLaTeX and
-    pandoc on PATH.
-    """
+    """nbconvert's PDF exporter (XeLaTeX) with the ``hw04_latex`` template, which
+    wraps long code lines and has pandoc turn pandas' HTML tables into LaTeX."""
 
     export_from_notebook = "PDF via LaTeX (wrapped code)"
 
@@ -231,17 +193,10 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    """Leave out of the server's export list the formats that cannot run here,
-    and put pypandoc-binary's pandoc on the server's ``PATH`` (see module doc).
-
-    The server asks nbconvert for its exporters with the configuration of the
-    running application, where an exporter's ``enabled`` is read; this sets it
-    there, for this server only.
-    """
+    """Set exporters' ``enabled`` in this server's config, where nbconvert reads it,
+    and pandoc on its ``PATH`` (nbconvert's LaTeX, AsciiDoc and reST call it)."""
     from hw04.install import server_exporter_config  # it imports this module
 
-    # The server's PATH for as long as it runs: nbconvert's own LaTeX, AsciiDoc
-    # and reST exporters call pandoc by name, with no setting for where it is.
     path = _path_with_pandoc()
     if path is not None:
         os.environ["PATH"] = path

@@ -25,15 +25,9 @@ class GradescopeChecks(Preprocessor):
 
 
 class EffectiveParameters(Preprocessor):
-    """Show the parameters of a papermill run once, in the ``parameters`` cell.
-
-    papermill adds a cell tagged ``injected-parameters`` after the ``parameters``
-    cell and records the values it injected in ``nb.metadata.papermill.parameters``.
-    This preprocessor writes those values into the ``parameters`` cell's lines
-    (keeping each line's comment, or saying that the run set the value and what
-    the cell says) and drops the injected cell, so the PDF shows each parameter
-    once, with the value that took effect.
-    """
+    """Show the parameters of a papermill run once: the values papermill injected
+    (``nb.metadata.papermill.parameters``) written into the ``parameters`` cell,
+    each with its comment or the cell's own value, and the injected cell dropped."""
 
     def preprocess(self, nb, resources):
         from papermill.translators import PythonTranslator

@@ -25,21 +25,15 @@ def missing_latex_tools():
 
 
 def check_latex_tools():
-    """Raise :class:`MissingTool` when a LaTeX tool is missing (before anything
-    slow)."""
+    """Raise :class:`MissingTool` when a LaTeX tool is missing."""
     missing = missing_latex_tools()
     if missing:
         raise MissingTool(LATEX_INSTALL_HELP.format(missing=" and ".join(missing)))
 
 
 def export_pdf(notebook, out_dir, exporter_name=None):
-    """Export ``notebook`` to ``out_dir`` with one of this package's exporters
-    (default: the upload PDF, :data:`hw04.export.COMMAND_LINE_PDF`).
-
-    The exporters are the ones ``jupyter nbconvert --to`` and JupyterLab's export
-    menu use (found through nbconvert's entry point); nbconvert's ``FilesWriter``
-    writes the PDF. Returns the PDF's path and the warnings a grader would raise.
-    """
+    """Export ``notebook`` to ``out_dir`` with one of the package's exporters
+    (default: the upload PDF); return the PDF's path and the upload warnings."""
     from nbconvert.exporters import get_exporter
     from nbconvert.writers import FilesWriter
 
@@ -54,8 +48,7 @@ def export_pdf(notebook, out_dir, exporter_name=None):
 
 
 def gather_for_upload(files, folder):
-    """Copy ``files`` (the notebook, COLLABORATORS.txt) into ``folder``, where the PDF
-    goes, as the course asks for the code upload; return the copies' paths."""
+    """Copy ``files`` into ``folder``, beside the PDF; return the copies' paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     copies = []
