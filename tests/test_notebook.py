@@ -300,7 +300,7 @@ def check_answers(nb, runs):
             silent = int(failed["silent_unit"].sum())
             said = {0: "none", len(failed): f"all {len(failed)}"}
             said = said.get(silent, f"{silent} of {len(failed)}")
-            assert f"In {said} failed runs a hidden unit is silent" in answer, answer
+            assert f"In {said} failed runs a hidden unit is inactive" in answer, answer
         if name.endswith("logistic") and len(zero) and len(failed):
             near = round(100 * zero["near_plateau"].median())
             assert f"spend a median {near} % of their {unit} near a plateau" in answer
@@ -320,10 +320,10 @@ def check_answers(nb, runs):
     # 3 (c) compares passes over the data (epochs against iterations) and updates.
     medians = runs.groupby("setting")["n_iter"].median()
     epochs, iterations = medians["sgd-relu"], medians["lbfgs-relu"]
-    passes = f"{epochs / iterations:.0f} times as many passes over the training data"
+    passes = f"up to {epochs / iterations:.0f} times as many passes over the training"
     assert passes in three, three
     assert f"median {epochs:g} epochs against {iterations:g} L-BFGS iterations" in three
-    assert f"{epochs * 100:g} minibatch updates against {iterations:g} updates" in three
+    assert f"{epochs * 100:g} minibatch updates against {iterations:g}." in three
     assert re.search(r"fit no quadrant at all:\*\* (\d+ runs? \(|no run)", four), four
     five = answer_after(nb, "### 5 (b)")
     for activation, label in (("relu", "ReLU"), ("logistic", "logistic")):
@@ -674,7 +674,7 @@ def test_one_solved_rule_in_code_and_text():
     markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
     flat = [" ".join(m.split()) for m in markdown]
     rule = (
-        "a run **solves** when its training error is at most the XOR rule's own "
+        "run **solves** when its training error is at most the XOR rule's own "
         "error on those points plus five points"
     )
     assert stats.SOLVED_SLACK == 0.05  # "five points"
