@@ -8,7 +8,7 @@ from scipy.stats import fisher_exact
 
 from hw04 import sklearn_compat
 from hw04.stats import chance_of_count, describe, plateau_loss
-from hw04.wording import seed_list, span
+from hw04.wording import SOLVER_NAMES, seed_list, span
 
 
 def outcome_groups(rows):
@@ -230,9 +230,6 @@ def outcome_table(rows, unit="iterations"):
         },
         index=ends.to_numpy(),
     )
-
-
-SOLVER_NAMES = {"lbfgs": "L-BFGS", "sgd": "SGD"}
 
 
 def activation_gaps(rates, settings):
