@@ -1,12 +1,10 @@
 """Plots of binary classifiers on 2-D data, and the homework's grids of them.
 
-Every helper draws only on the ``Axes`` it is given (or makes one when given
-none) and returns it; none calls ``plt.show()``, fits a model or changes global
-matplotlib settings. The figures are sized for a printed page of
-:data:`TEXT_WIDTH` inches, with no text smaller than :data:`SMALLEST_FONT` points
-there, so that a figure placed at the full text width reads as it does on screen.
-They print in black and white too: the grids' probability map grows lighter with
-p, and each series has its own marker shape.
+Every helper draws only on the ``Axes`` it is given (or makes its own) and returns
+it; none calls ``plt.show()``, fits a model or changes global settings. Figures
+are :data:`TEXT_WIDTH` inches wide with no text under :data:`SMALLEST_FONT`
+points, and read in grey print (lightness rising with p, a marker shape per
+series).
 """
 
 import math
@@ -24,12 +22,12 @@ SMALLEST_FONT = 7.0  # points, for tick labels and panel titles
 LABEL_FONT = 8.5
 
 
-def _proba_colormap(n_bands=20):
+def _proba_colormap():
     """RdBu's blue for class 0, white at 0.5 and its red for class 1, cut unevenly
     so that a mid blue (p = 0) and a light red (p = 1) print as clearly different
     greys (RdBu's own ends print alike); the dark markers show on both. Flat bands
     of 0.05, as filled contours would draw, and a PNG compresses them well."""
-    p_B = (np.arange(n_bands) + 0.5) / n_bands
+    p_B = (np.arange(20) + 0.5) / 20
     at_B = np.where(p_B < 0.5, 0.12 + 0.76 * p_B, 0.5 + 0.4 * (p_B - 0.5))
     return ListedColormap(plt.get_cmap("RdBu_r")(at_B), name="proba_RdBu")
 
@@ -204,36 +202,16 @@ def _subplots_in_inches(n_rows, n_cols, gaps, margins, height=None, **subplots_k
     )  # fmt: skip
 
 
-def make_grid_axes(
-    n_panels, panel=0.95, gaps=(0.12, 0.22), margins=(0.42, 1.0, 0.2, 0.38)
-):
-    """A figure :data:`TEXT_WIDTH` wide with a near-square grid of square, unshared
-    Axes, centred.
-
-    Unshared: every panel gets the same limits anyway, and shared ones would pass
-    each panel's limits and ticks on to all the others. The unused panels are
-    hidden.
-
-    Parameters
-    ----------
-    n_panels : int
-    panel : float, default=0.95
-        Side of a panel, in inches (smaller where the grid would be wider than
-        the page).
-    gaps : (float, float), default=(0.12, 0.22)
-        Horizontal and vertical space between panels (room for one-line titles).
-    margins : (float, float, float, float), default=(0.42, 1.0, 0.2, 0.38)
-        The least left, right, top and bottom margins (the right one holds a
-        colour bar and the legend).
-
-    Returns
-    -------
-    axes : ndarray of Axes, shape (n_panels,)
-        The Axes to draw on, in reading order. ``axes[0].figure`` is the figure.
-    """
+def make_grid_axes(n_panels, margins=(0.42, 1.0, 0.2, 0.38)):
+    """``n_panels`` Axes in reading order, in a near-square grid of square panels
+    0.95 in wide, centred on a figure :data:`TEXT_WIDTH` wide (unused panels
+    hidden). The Axes are unshared: shared ones would pass each panel's ticks on
+    to the others. ``margins`` are the least left, right, top and bottom margins
+    in inches (the right one holds a colour bar and the legend)."""
     n_rows, n_cols = grid_shape(n_panels)
     left, right, top, bottom = margins
-    spare = TEXT_WIDTH - left - right - n_cols * panel - (n_cols - 1) * gaps[0]
+    gaps = (0.12, 0.22)  # room for one-line titles
+    spare = TEXT_WIDTH - left - right - n_cols * 0.95 - (n_cols - 1) * gaps[0]
     margins = (left + max(spare, 0) / 2, right + max(spare, 0) / 2, top, bottom)
     axes = _subplots_in_inches(n_rows, n_cols, gaps, margins)[1].ravel()
     for ax in axes[n_panels:]:
@@ -241,7 +219,7 @@ def make_grid_axes(
     return axes[:n_panels]
 
 
-def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
+def plot_probability_grid(clfs, x_N2, y_N, labels=None, title=None):
     """One probability plot per fitted classifier, in a grid, with one colour bar.
 
     Drawn for grey print: the map's lightness rises with p
@@ -258,8 +236,6 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
     labels : list of str, optional
         Title prefix of each panel; by default ``'seed k'`` from each
         classifier's ``random_state``.
-    axes : sequence of Axes, optional
-        One per classifier; made by :func:`make_grid_axes` if None.
     title : str, optional
         Title of the whole figure.
 
@@ -269,11 +245,8 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
     """
     if labels is None:
         labels = [f"seed {clf.random_state}" for clf in clfs]
-    if axes is None:
-        top = 0.45 if title else 0.2  # room for the figure's title
-        axes = make_grid_axes(len(clfs), margins=(0.42, 1.0, top, 0.38))
-    if len(axes) < len(clfs):
-        raise ValueError(f"{len(clfs)} classifiers but only {len(axes)} Axes.")
+    top = 0.45 if title else 0.2  # room for the figure's title
+    axes = make_grid_axes(len(clfs), margins=(0.42, 1.0, top, 0.38))
     n_cols = grid_shape(len(clfs))[1]
     for i, (clf, label, ax) in enumerate(zip(clfs, labels, axes)):
         plot_pretty_probabilities_for_clf(
@@ -331,14 +304,12 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, axes=None, title=None):
     return np.asarray(axes)
 
 
-def plot_loss_curves(
-    curves, xlabels=None, ylim=(0.0, 1.0), row=None, col="setting", height=1.3
-):
+def plot_loss_curves(curves, xlabels=None, row=None, col="setting"):
     """Loss curves of all runs, one line per run and one panel per setting.
 
     From a long-form table, :data:`TEXT_WIDTH` wide; a seed has the same colour
     in every panel. Each panel's x range fits its own runs, so that short runs
-    fill their panel as long ones do; the y range is shared.
+    fill their panel as long ones do; the y range is 0 to 1 in all.
 
     Parameters
     ----------
@@ -348,13 +319,10 @@ def plot_loss_curves(
         follow the order of the table.
     xlabels : dict, optional
         Setting to its x-axis label (default 'iteration').
-    ylim : (float, float), default=(0, 1)
     row : str, optional
         Column whose values make the rows of the grid; then ``col`` makes its
         columns. Without it, the settings wrap two to a row.
     col : str, default='setting'
-    height : float, default=1.3
-        Height of one panel, in inches.
 
     Returns
     -------
@@ -370,10 +338,10 @@ def plot_loss_curves(
         cols = range(min(2, len(first)))
         rows = range(math.ceil(len(first) / len(cols)))
         where = [divmod(i, len(cols)) for i in range(len(first))]
-    # Room under each panel for its x label and above it for its title, so that
-    # neither touches the next row's.
+    # Panels 1.3 in high, with room under each for its x label and above it for
+    # its title, so that neither touches the next row's.
     fig, axes_RC = _subplots_in_inches(
-        len(rows), len(cols), (0.35, 0.7), (0.55, 0.1, 0.25, 0.4), height, sharey=True
+        len(rows), len(cols), (0.35, 0.7), (0.55, 0.1, 0.25, 0.4), 1.3, sharey=True
     )
     colors = plt.get_cmap("tab20").colors
     color_of = {s: colors[k % 20] for k, s in enumerate(sorted(set(curves["seed"])))}
@@ -385,7 +353,7 @@ def plot_loss_curves(
         ax.set_title(f"{name} ({runs['seed'].nunique()} runs)", fontsize=LABEL_FONT)
         ax.set_xlabel((xlabels or {}).get(name, "iteration"), fontsize=LABEL_FONT)
         ax.set_xlim(0, max(runs["iteration"].max(), 1))
-        ax.set_ylim(ylim)
+        ax.set_ylim(0.0, 1.0)
         ax.tick_params(labelsize=SMALLEST_FONT)
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(alpha=0.3)

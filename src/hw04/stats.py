@@ -1,9 +1,6 @@
-"""The homework's rules for reading a run: solved or not, converged or not, what
-it predicts on each XOR quadrant, how soon it settled, and the small statistics
-the answers rest on (Wilson intervals, a count's binomial chance).
-
-Each rule is written once here; :mod:`hw04.tables`, the answers, the appendix
-and the plots all call it.
+"""The homework's rules for reading a run (solved, converged, what it predicts on
+each XOR quadrant, how soon it settled) and the statistics the answers rest on,
+each written once for the tables, the answers and the appendix.
 """
 
 import numpy as np
@@ -11,7 +8,7 @@ import pandas as pd
 from scipy.stats import binom, binomtest
 
 from hw04 import sklearn_compat
-from hw04.wording import span
+from hw04.wording import NUMBERS, span
 
 # A run *solves* its training set when its training error is at most the XOR
 # rule's own error on those points (sign of x1 * x2) plus this slack. Runs stuck on
@@ -21,23 +18,15 @@ SOLVED_SLACK = 0.05
 
 
 def xor_rule_error(x_N2, y_N):
-    """Training error of the XOR rule itself, ``y = 1`` where ``x1 * x2 > 0``.
-
-    Zero on the shipped data; on noisier data, the share of points whose noise
-    carried them into a neighbouring quadrant.
-    """
+    """Training error of the XOR rule itself, ``y = 1`` where ``x1 * x2 > 0``: the
+    share of points that noise carried into a neighbouring quadrant."""
     x_N2 = np.asarray(x_N2, dtype=float)
     return float(np.mean((x_N2[:, 0] * x_N2[:, 1] > 0) != (np.asarray(y_N) == 1)))
 
 
 def solved(train_error, rule_error):
-    """Whether runs with ``train_error`` solve a training set (see the rule above).
-
-    Parameters
-    ----------
-    train_error : float or array-like of float
-    rule_error : float
-        :func:`xor_rule_error` of the same training set.
+    """Whether runs with ``train_error`` solve a training set whose
+    :func:`xor_rule_error` is ``rule_error``.
 
     Examples
     --------
@@ -78,10 +67,8 @@ def wilson_interval(k, n):
 
     Examples
     --------
-    >>> [round(v, 4) for v in wilson_interval(4, 16)]
-    [0.1018, 0.495]
-    >>> wilson_interval(0, 10)[0], wilson_interval(10, 10)[1]
-    (0.0, 1.0)
+    >>> [round(v, 4) for v in wilson_interval(4, 16) + wilson_interval(0, 10)]
+    [0.1018, 0.495, 0.0, 0.2775]
     """
     if n == 0:
         return float("nan"), float("nan")
@@ -90,20 +77,9 @@ def wilson_interval(k, n):
 
 
 def success_table(runs, by):
-    """Runs solved per group, with the rate and its 95 % Wilson interval.
-
-    Parameters
-    ----------
-    runs : pandas.DataFrame
-        One row per run with a boolean column ``solved``.
-    by : list of str
-        Columns to group by, e.g. ``["solver", "activation"]``.
-
-    Returns
-    -------
-    table : pandas.DataFrame
-        One row per group: ``solved``, ``runs``, ``rate``, ``ci_low``, ``ci_high``.
-    """
+    """Runs ``solved`` (a boolean column of ``runs``) per group of the columns
+    ``by``: one row per group with ``solved``, ``runs``, ``rate``, ``ci_low`` and
+    ``ci_high`` (its 95 % Wilson interval)."""
     table = runs.groupby(by, sort=False)["solved"].agg(solved="sum", runs="count")
     table["rate"] = table["solved"] / table["runs"]
     bounds = [wilson_interval(k, n) for k, n in zip(table["solved"], table["runs"])]
@@ -121,26 +97,19 @@ FITTED_MARGIN = 0.2
 # The probabilities on the quadrants not fitted count as one constant value when
 # 90 % of them (5th to 95th percentile) lie within this range.
 CONSTANT_RANGE = 0.05
-_OTHER = {1: "other one", 2: "other two", 3: "other three"}
 
 
 def quadrant_of(x_N2):
-    """Quadrant of every point by the signs of x1 and x2: 0 to 3, shape (n_samples,)."""
+    """Quadrant of every point by the signs of x1 and x2, 0 to 3."""
     x_N2 = np.asarray(x_N2, dtype=float)
     return 2 * (x_N2[:, 0] > 0) + (x_N2[:, 1] > 0)
 
 
 def what_it_predicts(clf, x_N2, y_N):
-    """What a fitted run predicts on its training points, quadrant by quadrant.
-
-    Returns
-    -------
-    dict with
-        ``quadrants_fitted`` : int, how many of the 4 quadrants are fitted (see
-        :data:`QUADRANT_RIGHT` and :data:`FITTED_MARGIN`);
-        ``rest_p_low``, ``rest_p_high`` : float, the 5th and 95th percentiles of
-        P(y=1 | x) on the points of the other quadrants (NaN when all are fitted);
-        ``rest_constant`` : bool, whether those lie within :data:`CONSTANT_RANGE`.
+    """What a fitted run predicts on its training points, quadrant by quadrant:
+    ``quadrants_fitted`` (0 to 4), ``rest_p_low`` and ``rest_p_high`` (5th and 95th
+    percentiles of P(y=1 | x) on the other quadrants' points, NaN for none) and
+    ``rest_constant``.
 
     Examples
     --------
@@ -173,11 +142,8 @@ def what_it_predicts(clf, x_N2, y_N):
 
 
 def describe(prediction):
-    """A run's (or a group's) :func:`what_it_predicts` in words.
-
-    ``prediction`` needs ``quadrants_fitted``, ``rest_p_low``, ``rest_p_high`` and
-    ``rest_constant``; for a group, the lowest and highest values of its runs.
-    """
+    """A run's :func:`what_it_predicts` in words (or a group's, from the lowest and
+    highest values of its runs)."""
     k = int(prediction["quadrants_fitted"])
     if k == 4:
         return "all 4 quadrants fitted"
@@ -185,7 +151,7 @@ def describe(prediction):
     p = f"p = {span(low, high, '.2f')}"
     if not prediction["rest_constant"]:
         p = f"p spread over {low:.2f}-{high:.2f}"
-    where = "everywhere" if k == 0 else f"on the {_OTHER[4 - k]}"
+    where = "everywhere" if k == 0 else f"on the other {NUMBERS[4 - k]}"
     fitted = {0: "no quadrant", 1: "1 quadrant"}.get(k, f"{k} quadrants")
     return f"{fitted} fitted, {p} {where}"
 
@@ -196,10 +162,8 @@ def settle_iteration(loss_curve, within=0.01):
 
     Examples
     --------
-    >>> settle_iteration([0.7, 0.4, 0.352, 0.348, 0.347])
-    2
-    >>> settle_iteration([0.5])
-    0
+    >>> settle_iteration([0.7, 0.4, 0.352, 0.348, 0.347]), settle_iteration([0.5])
+    (2, 0)
     """
     curve = np.asarray(loss_curve, dtype=float)
     away = np.flatnonzero(np.abs(curve - curve[-1]) > within)
@@ -280,25 +244,10 @@ def share_near_a_plateau(loss_curve, within=0.02):
 
 
 def describe_runs(fitted, seeds, x_N2, y_N):
-    """How every run ends, one row per run, keyed by ``setting`` and ``seed``.
-
-    Parameters
-    ----------
-    fitted : dict
-        A setting's name to its fitted runs, in the order of ``seeds``.
-    seeds : list of int
-    x_N2, y_N : array-like
-        The training set the runs were fitted on.
-
-    Returns
-    -------
-    table : pandas.DataFrame
-        ``setting``, ``seed``, the columns of :func:`what_it_predicts`,
-        ``predicts`` (in words), ``settled`` (:func:`settle_iteration`),
-        ``still_falling`` (:func:`still_falling`), ``near_plateau``
-        (:func:`share_near_a_plateau`) and ``silent_unit``
-        (:func:`silent_on_a_quadrant`).
-    """
+    """How every run of ``fitted`` (setting name to its runs, in the order of
+    ``seeds``) ends on its training set ``(x_N2, y_N)``, one row per run: the
+    columns of :func:`what_it_predicts` and the rules below, in words where
+    ``predicts``."""
     rows = []
     for name, clfs in fitted.items():
         for seed, clf in zip(seeds, clfs, strict=True):
@@ -318,10 +267,8 @@ def describe_runs(fitted, seeds, x_N2, y_N):
     return pd.DataFrame(rows)
 
 
-# The premises of the notebook's reasoning, each a test of runs-table rows
-# (``zero_error``, ``converged``, ``quadrants_fitted``, ``rest_constant``) that
-# is True for the runs the reasoning does not describe, so that an answer can
-# name them.
+# The premises of the notebook's reasoning: each is True for the runs-table rows
+# that the reasoning does not describe, so that an answer can name them.
 
 
 def off_plateau(runs):
@@ -349,9 +296,8 @@ def stopped_off_start(runs):
 
 
 def chance_of_count(k, n, rate):
-    """The probability, at a success rate ``rate``, of a count of ``n`` runs as far
-    from ``n * rate`` as ``k`` on its side: ``P(X <= k)`` below it, ``P(X >= k)``
-    above, for ``X`` binomial.
+    """``P(X <= k)`` below ``n * rate``, ``P(X >= k)`` above it, for ``X`` binomial
+    ``(n, rate)``: the chance of a count as far out as ``k`` on its side.
 
     Examples
     --------

@@ -8,24 +8,14 @@ from scipy.stats import fisher_exact
 
 from hw04 import sklearn_compat
 from hw04.stats import chance_of_count, describe, plateau_loss
-from hw04.wording import seed_list, span
+from hw04.wording import SOLVER_NAMES, seed_list, span
 
 
 def outcome_groups(rows):
-    """The runs of one setting grouped by what they end on: a table for answer (b).
-
-    ``rows`` are runs-table rows with the columns of :func:`describe_runs`. Runs
-    with exactly zero training error come first; the others are grouped by the
-    quadrants they fit and the probability they give the rest (to 0.1).
-
-    Returns
-    -------
-    table : pandas.DataFrame
-        One row per group: ``zero_error``, ``quadrants_fitted``, ``predicts``
-        (in words, over the group's range), ``runs``, ``seeds`` (list),
-        ``converged``, the lowest and highest ``train_error``, ``final_loss``
-        and ``n_iter``; largest groups first.
-    """
+    """The runs of one setting (runs-table ``rows``) grouped by what they end on:
+    exactly zero training error first, then by the quadrants fitted and the
+    probability on the rest (to 0.1), larger groups first; one row per group with
+    its ``seeds`` (a list), counts and the lowest and highest of each value."""
     p_key = ((rows["rest_p_low"] + rows["rest_p_high"]) / 2).round(1).fillna(-1)
     key = pd.DataFrame({
         "zero": rows["train_error"] == 0, "k": rows["quadrants_fitted"],
@@ -59,28 +49,20 @@ def outcome_groups(rows):
 
 
 def summarize(rows, names):
-    """Some runs of each setting in ``names``, one row per setting: a table the
-    answers compare solvers on.
-
-    Returns
-    -------
-    table : pandas.DataFrame
-        Indexed by ``names`` (no index name): ``runs``, ``seeds``, the ranges of
-        ``train error`` and ``final loss`` ('' for no run), and how many
-        ``converged`` and were ``still falling``.
-    """
+    """Some runs of each setting in ``names``, one row per setting (a range is ''
+    for no run): a table the answers compare solvers on."""
     table = {}
     for name in names:
         g = rows[rows["setting"] == name]
+        error, loss = (
+            span(g[c].min(), g[c].max()) if len(g) else ""
+            for c in ("train_error", "final_loss")
+        )
         table[name] = {
             "runs": len(g),
             "seeds": ", ".join(map(str, g["seed"])),
-            "train error": span(g["train_error"].min(), g["train_error"].max())
-            if len(g)
-            else "",
-            "final loss": span(g["final_loss"].min(), g["final_loss"].max())
-            if len(g)
-            else "",
+            "train error": error,
+            "final loss": loss,
             "converged": int(g["converged"].sum()),
             "still falling": int(g["still_falling"].sum()),
         }
@@ -88,31 +70,18 @@ def summarize(rows, names):
 
 
 def setting_facts(runs, settings, n_samples):
-    """What the answers quote about each setting's runs, one row per setting.
+    """What the answers quote about each setting's runs, one row per setting
+    (:data:`FACT_LABELS` says each fact in words).
 
     Parameters
     ----------
     runs : pandas.DataFrame
-        The runs table, with the columns of :func:`describe_runs`.
+        The runs table.
     settings : dict
         Setting name to its estimator (for ``max_iter`` and the updates per
         iteration).
     n_samples : int
         Size of the training set.
-
-    Returns
-    -------
-    facts : pandas.DataFrame
-        Indexed by setting (no index name): ``runs``, ``zero_error``, ``share``
-        (rounded to 0.01), ``zero_seeds`` (in words), ``failed``, the failed runs
-        by quadrants fitted (``failed_fitting_2`` to ``failed_fitting_0``),
-        ``iterations`` (the range), the medians of ``iterations``, ``updates``
-        and ``settled``, ``failed_silent`` (failed runs with a ReLU unit silent on
-        a quadrant), the median share of iterations near a plateau of the runs
-        with zero error and of the failed runs (``near_plateau_zero``,
-        ``near_plateau_failed``, in percent), ``converged``, ``unit`` (what
-        ``n_iter`` counts: ``'iterations'`` or ``'epochs'``), ``max_iter`` and
-        ``at_max_iter``.
     """
     facts = {}
     for name, g in runs.groupby("setting", sort=False):
@@ -143,7 +112,7 @@ def setting_facts(runs, settings, n_samples):
     return pd.DataFrame.from_dict(facts, orient="index")
 
 
-# The facts the answers quote, as a printed table labels them (see setting_facts).
+# The facts the answers quote, as a printed table labels them.
 FACT_LABELS = {
     "zero_error": "runs with 0 training error",
     "share": "share with 0 training error",
@@ -177,19 +146,16 @@ def quoted_facts(facts, names=None, rows=None):
 
 
 def updates_per_epoch(estimator, n_samples):
-    """Weight updates per iteration: minibatches per epoch for SGD, one for L-BFGS.
-
-    The minibatch size is sklearn's (:func:`hw04.sklearn_compat.minibatch_size`).
+    """Weight updates per iteration: sklearn's minibatches per epoch for SGD, one
+    for L-BFGS.
 
     Examples
     --------
-    >>> from sklearn.neural_network import MLPClassifier
-    >>> updates_per_epoch(MLPClassifier(solver="sgd", batch_size=10), 1000)
-    100
-    >>> updates_per_epoch(MLPClassifier(solver="sgd"), 1000)  # 'auto': 200
-    5
-    >>> updates_per_epoch(MLPClassifier(solver="lbfgs"), 1000)
-    1
+    >>> from sklearn.neural_network import MLPClassifier as MLP
+    >>> [updates_per_epoch(MLP(solver="sgd", batch_size=10), 1000),
+    ...  updates_per_epoch(MLP(solver="sgd"), 1000),  # 'auto': 200
+    ...  updates_per_epoch(MLP(solver="lbfgs"), 1000)]
+    [100, 5, 1]
     """
     if estimator.solver == "lbfgs":
         return 1
@@ -198,15 +164,10 @@ def updates_per_epoch(estimator, n_samples):
 
 
 def outcome_table(rows, unit="iterations"):
-    """The runs of one setting grouped by what they end on, rounded for reading.
-
-    The table that answers (b) quote: one row per :func:`outcome_groups` group,
-    zero-error runs first, with its runs and seeds, the ranges of training error
-    and final loss, the loss of the plateau it sits on (:func:`plateau_loss`, by
-    the quadrants fitted), and the range of iterations (the column named
-    ``unit``). The index, what the runs end with, has no name: a named index
-    prints a header row of its own.
-    """
+    """:func:`outcome_groups` rounded for reading, the table answers (b) quote,
+    with the loss of the plateau each group sits on and its range of iterations
+    (the column named ``unit``). The index, what the runs end with, has no name: a
+    named index prints a header row of its own."""
     groups = outcome_groups(rows)
     ends = groups["predicts"].where(~groups["zero_error"], "zero training error")
     plateau = [
@@ -232,27 +193,14 @@ def outcome_table(rows, unit="iterations"):
     )
 
 
-SOLVER_NAMES = {"lbfgs": "L-BFGS", "sgd": "SGD"}
-
-
 def activation_gaps(rates, settings):
     """Logistic minus ReLU in the share solving, per condition and solver, with
     the p-value of Fisher's exact test of the two counts.
 
-    Parameters
-    ----------
-    rates : pandas.DataFrame
-        :func:`success_table` by ``["condition", "setting"]``.
-    settings : dict
-        Setting name to its estimator (for the solver and the activation).
-
-    Returns
-    -------
-    gaps : pandas.DataFrame
-        One row per condition; per solver (``'L-BFGS'``, ``'SGD'``) the gap of the
-        two rates as the tables print them (to 0.01), and in ``'<solver> p'`` the
-        two-sided p-value (to 0.001) of the hypothesis that both activations
-        solve at the same rate.
+    ``rates`` is :func:`success_table` by ``["condition", "setting"]``, and
+    ``settings`` maps each setting to its estimator. One row per condition; per
+    solver (``'L-BFGS'``, ``'SGD'``) the gap of the rates as printed (to 0.01),
+    and in ``'<solver> p'`` the two-sided p-value (to 0.001).
     """
     by = rates.set_index(["condition", "setting"])
     table = {}
@@ -274,25 +222,10 @@ def activation_gaps(rates, settings):
 
 
 def rates_beside_main(rates, main, condition):
-    """Each setting's rate solving under every condition, beside its main runs.
-
-    Parameters
-    ----------
-    rates : pandas.DataFrame
-        :func:`success_table` by ``["condition", "setting"]``.
-    main : pandas.DataFrame
-        The main runs, one row per run, with ``setting`` and boolean ``solved``.
-    condition : str
-        The condition the main runs were made under.
-
-    Returns
-    -------
-    table : pandas.DataFrame
-        One row per setting: the rate under each condition (a column each), the
-        main runs ``solved`` and ``runs``, and ``chance (%)``: the
-        :func:`chance_of_count` of the main count at the rate of ``condition``,
-        in percent, rounded to 0.1.
-    """
+    """Each setting's rate solving under every condition (:func:`success_table`
+    by ``["condition", "setting"]``), beside the ``solved`` and ``runs`` of its
+    ``main`` runs and ``chance (%)``, the :func:`chance_of_count` of the main
+    count at the rate of their ``condition``."""
     table = rates.pivot(index="setting", columns="condition", values="rate")
     table = table.loc[list(dict.fromkeys(rates["setting"]))]
     table = table[list(dict.fromkeys(rates["condition"]))].round(2)

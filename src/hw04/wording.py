@@ -1,11 +1,11 @@
-"""Small phrases for the f-strings of the notebook's answers.
-
-The answers themselves are written in the notebook; these only say a list of
-seeds, a count of runs, a range of values or how a run ended the same way
-everywhere, so that a count of none or of all reads as a person writes it.
+"""Small phrases for the f-strings of the notebook's answers: a list of seeds, a
+count of runs, a range of values, how runs ended, so that a count of none or of
+all reads as a person writes it. The answers themselves are in the notebook.
 """
 
 NUMBERS = {0: "none", 1: "one", 2: "two", 3: "three", 4: "all four"}
+SOLVER_NAMES = {"lbfgs": "L-BFGS", "sgd": "SGD"}
+ACTIVATIONS = {"relu": "ReLU", "logistic": "logistic sigmoid"}
 
 
 def seed_list(seeds):
@@ -22,20 +22,9 @@ def seed_list(seeds):
     return f"seeds {', '.join(seeds[:-1])} and {seeds[-1]}"
 
 
-def runs_of(k):
-    """'1 run' or 'k runs'.
-
-    Examples
-    --------
-    >>> runs_of(1), runs_of(12)
-    ('1 run', '12 runs')
-    """
-    return f"{k} run" if k == 1 else f"{k} runs"
-
-
 def some_runs(rows):
-    """'all 16 runs', 'no run' or '3 runs (seeds 0, 10 and 11)' of ``n`` rows, where
-    ``rows`` are some of ``n`` runs: pass ``(rows, n)``.
+    """'all 3 runs', '1 run (seed 0)' or 'no run': ``rows`` are some of ``n`` runs,
+    passed as ``(rows, n)``.
 
     Examples
     --------
@@ -49,12 +38,12 @@ def some_runs(rows):
         return "no run"
     if len(rows) == n:
         return f"all {n} runs"
-    return f"{runs_of(len(rows))} ({seed_list(rows['seed'])})"
+    return f"{len(rows)} run{'s' * (len(rows) > 1)} ({seed_list(rows['seed'])})"
 
 
 def stops(rows, rule, max_iter):
-    """Which runs the optimizer's rule stopped and which ``max_iter`` cut off, and
-    which of these the loss was still falling in (``still_falling``).
+    """Which runs the optimizer's ``rule`` stopped, which ``max_iter`` cut off, and
+    in which of these the loss was still falling.
 
     Examples
     --------
@@ -85,9 +74,6 @@ def failed_runs(rows):
     """The runs without zero training error, counted by the quadrants they fit; the
     counts add up to all of them.
 
-    ``rows`` are runs-table rows with ``zero_error``, ``quadrants_fitted`` and
-    ``seed``.
-
     Examples
     --------
     >>> import pandas as pd
@@ -95,10 +81,8 @@ def failed_runs(rows):
     ...                      "quadrants_fitted": [4, 2, 0, 2]})
     >>> failed_runs(runs)
     'the other 3 fail: 2 fit two quadrants (seeds 1 and 3) and 1 fits none (seed 2)'
-    >>> failed_runs(runs[:1])
-    'no run fails'
-    >>> failed_runs(runs.iloc[[0, 1, 3]])
-    'the other 2 fail, all fitting two quadrants (seeds 1 and 3)'
+    >>> failed_runs(runs[:1]), failed_runs(runs.iloc[[0, 1, 3]])
+    ('no run fails', 'the other 2 fail, all fitting two quadrants (seeds 1 and 3)')
     """
     failed = rows[~rows["zero_error"]]
     if failed.empty:
@@ -119,45 +103,35 @@ def failed_runs(rows):
     return f"{lead}: {', '.join(parts[:-1])} and {parts[-1]}"
 
 
-def ending(run, unit):
-    """How one run (a runs-table row) ended, for naming it as an exception.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> run = pd.Series({"seed": 4, "predicts": "1 fitted", "converged": False,
-    ...     "train_error": 0.25, "final_loss": 0.4781, "n_iter": 400,
-    ...     "still_falling": False})
-    >>> ending(run, "epochs")
-    'seed 4 (1 fitted; error 0.250, loss 0.478), which was cut off at 400 epochs'
-    """
-    how = (
-        "which stopped by the rule after"
-        if run["converged"]
-        else "which was cut off at"
-    )
-    falling = ", its loss still falling" if run["still_falling"] else ""
-    return (
-        f"seed {run['seed']} ({run['predicts']}; error {run['train_error']:.3f}, "
-        f"loss {run['final_loss']:.3f}), {how} {run['n_iter']} {unit}{falling}"
-    )
-
-
 def exceptions(rows, unit):
-    """'The exception is seed 4 (...), which ...' naming each run of ``rows`` and
-    how it ended, or '' when ``rows`` is empty.
+    """'The exception is seed 4 (...), which ...': each run of ``rows`` and how it
+    ended, or '' for no run.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> exceptions(pd.DataFrame(columns=["seed"]), "epochs")
+    >>> run = {"seed": 4, "predicts": "1 fitted", "converged": False,
+    ...        "train_error": 0.25, "final_loss": 0.4781, "n_iter": 400,
+    ...        "still_falling": False}
+    >>> print(exceptions(pd.DataFrame([run]), "epochs").replace("), ", "),\\n"))
+    The exception is seed 4 (1 fitted; error 0.250, loss 0.478),
+    which was cut off at 400 epochs.
+    >>> exceptions(pd.DataFrame([run])[:0], "epochs")
     ''
     """
-    if len(rows) == 0:
+    told = []
+    for _, run in rows.iterrows():
+        how = "stopped by the rule after" if run["converged"] else "was cut off at"
+        falling = ", its loss still falling" if run["still_falling"] else ""
+        told.append(
+            f"seed {run['seed']} ({run['predicts']}; error {run['train_error']:.3f}, "
+            f"loss {run['final_loss']:.3f}), which {how} {run['n_iter']} {unit}"
+            f"{falling}"
+        )
+    if not told:
         return ""
-    told = "; ".join(ending(run, unit) for _, run in rows.iterrows())
-    lead = "The exception is" if len(rows) == 1 else "The exceptions are"
-    return f"{lead} {told}."
+    lead = "The exception is" if len(told) == 1 else "The exceptions are"
+    return f"{lead} {'; '.join(told)}."
 
 
 def as_far(k, n, rate):
@@ -184,7 +158,7 @@ def span(low, high, fmt=".3f"):
 
 
 def compared(a, b, names, fmt="g"):
-    """'logistic 7, ReLU 4' or 'a tie, 6 and 6': two values, the larger first.
+    """Two values, the larger first, or a tie.
 
     Examples
     --------
@@ -198,7 +172,7 @@ def compared(a, b, names, fmt="g"):
 
 
 def of(k, n):
-    """'none', 'all 6' or '2 of 6': a count of some of ``n`` runs.
+    """A count of some of ``n`` runs.
 
     Examples
     --------
@@ -209,7 +183,7 @@ def of(k, n):
 
 
 def all_but(seeds):
-    """'every seed' or 'every seed but 3 and 15'.
+    """Every seed but ``seeds``.
 
     Examples
     --------
@@ -221,9 +195,9 @@ def all_but(seeds):
 
 
 def stayed_at_start(start, among, unit):
-    """'Of these, 2 runs (seeds 0 and 10) stayed at their start: ...' with the range
+    """Which of the runs ``among`` stayed at their start (``start``), with the range
     of their constant probability, loss, training error and iterations; '' when
-    ``among``, the runs they are some of, is empty.
+    ``among`` is empty.
 
     Examples
     --------
@@ -235,8 +209,6 @@ def stayed_at_start(start, among, unit):
     >>> print(stayed_at_start(runs, runs, "epochs"))
     Of these, all 2 runs stayed at their start: p = 0.50 everywhere, loss 0.693,
     training error 0.500, after 121-163 epochs.
-    >>> stayed_at_start(runs[:0], runs[:0], "epochs")
-    ''
     """
     if len(among) == 0:
         return ""
@@ -254,7 +226,7 @@ def stayed_at_start(start, among, unit):
 
 
 def gaps(table):
-    """'+0.16 and +0.33 with 2 units; ...': each condition's L-BFGS and SGD gaps.
+    """Each condition's L-BFGS and SGD gaps.
 
     Examples
     --------
@@ -269,7 +241,7 @@ def gaps(table):
 
 
 def moves(before, after):
-    """'a 0.38 to 0.42, b 0.54 to 0.48': two rates of each setting, by label.
+    """Two rates of each setting, by label.
 
     Examples
     --------
@@ -280,31 +252,27 @@ def moves(before, after):
     return ", ".join(f"{n} {before[n]:.2f} to {after[n]:.2f}" for n in before.index)
 
 
-def per_solver(facts, settings, column):
-    """'with L-BFGS, logistic 7 against ReLU 4; with SGD, a tie at 6': a column of
-    the facts table compared between the activations, solver by solver.
-
-    ``settings`` maps each setting's name to its estimator, which says its solver
-    and activation.
-    """
+def _by_solver(facts, settings, column):
+    """``{solver: {activation: value}}`` of a column of the facts table."""
     by = {}
     for name, est in settings.items():
         by.setdefault(est.solver, {})[est.activation] = facts.loc[name, column]
-    names = {"lbfgs": "L-BFGS", "sgd": "SGD"}
+    return by
+
+
+def per_solver(facts, settings, column):
+    """'with L-BFGS, logistic 7 against ReLU 4; with SGD, a tie at 6': a column of
+    the facts table compared between the activations, solver by solver."""
     return "; ".join(
-        f"with {names[solver]}, "
+        f"with {SOLVER_NAMES[solver]}, "
         f"{compared(pair['relu'], pair['logistic'], ('ReLU', 'logistic'))}"
-        for solver, pair in by.items()
+        for solver, pair in _by_solver(facts, settings, column).items()
     )
 
 
-ACTIVATIONS = {"relu": "ReLU", "logistic": "logistic sigmoid"}
-
-
 def easier(zero_error):
-    """'The logistic sigmoid seems easier to optimize' from the runs with zero
-    error per activation (a mapping ``{'relu': k, 'logistic': k}``), or 'Neither
-    activation seems easier to optimize' on a tie.
+    """Which activation has more runs with zero error (``{'relu': k, 'logistic':
+    k}``).
 
     Examples
     --------
@@ -320,30 +288,23 @@ def easier(zero_error):
 
 
 def most_iterations(facts, settings):
-    """Which activation requires the most iterations (by median), solver by
-    solver: 'The logistic sigmoid requires the most iterations', or which one with
-    each solver where they disagree.
-    """
-    by = {}
-    for name, est in settings.items():
-        median = facts.loc[name, "median_iterations"]
-        by.setdefault(est.solver, {})[est.activation] = median
+    """Which activation requires the most iterations by median, or which one with
+    each solver where the solvers disagree."""
     most = {
         solver: ACTIVATIONS[max(pair, key=pair.get)]
         if pair["relu"] != pair["logistic"]
         else "neither"
-        for solver, pair in by.items()
+        for solver, pair in _by_solver(facts, settings, "median_iterations").items()
     }
     if len(set(most.values())) == 1 and "neither" not in most.values():
         return f"The {next(iter(most.values()))} requires the most iterations"
-    names = {"lbfgs": "L-BFGS", "sgd": "SGD"}
-    per = "; ".join(f"with {names[s]}, {a}" for s, a in most.items())
+    per = "; ".join(f"with {SOLVER_NAMES[s]}, {a}" for s, a in most.items())
     return f"Which requires the most iterations depends on the solver ({per})"
 
 
 def beyond_chance(gaps):
     """Which gaps of :func:`hw04.tables.activation_gaps` are beyond chance (p below
-    0.05) and which are not, with their p-values.
+    0.05), and the p-values of the others.
 
     Examples
     --------
@@ -397,10 +358,10 @@ def experiments_skipped(params, by_fit, runs):
 
 
 def time_near_a_plateau(facts, unit, relu=None):
-    """'The runs that solve spend a median 33 % of their iterations near a plateau
-    (the ReLU runs that solve, 0 %), the failed runs 92 %.' from a setting's row of
-    :func:`hw04.tables.setting_facts` (and, for the comparison, its ReLU
-    counterpart's); a group without runs is left out.
+    """The median share of iterations near a plateau, of the runs that solve and
+    of the failed runs, from a setting's row of :func:`hw04.tables.setting_facts`
+    (and of the runs that solve of its ReLU counterpart ``relu``); a group without
+    runs is left out.
 
     Examples
     --------
@@ -414,13 +375,10 @@ def time_near_a_plateau(facts, unit, relu=None):
     'The failed runs spend a median 9 % of their epochs near a plateau.'
     """
     zero, failed = facts["near_plateau_zero"], facts["near_plateau_failed"]
-    if zero != zero:  # no run solves
-        return (
-            f"The failed runs spend a median {failed:g} % of their {unit} near a "
-            "plateau."
-        )
-    text = f"The runs that solve spend a median {zero:g} % of their {unit}"
-    text += " near a plateau"
+    near = f"of their {unit} near a plateau"
+    if zero != zero:  # NaN: no run solves
+        return f"The failed runs spend a median {failed:g} % {near}."
+    text = f"The runs that solve spend a median {zero:g} % {near}"
     if relu is not None and relu["near_plateau_zero"] == relu["near_plateau_zero"]:
         text += f" (the ReLU runs that solve, {relu['near_plateau_zero']:g} %)"
     if failed == failed:
