@@ -304,7 +304,7 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, title=None):
     return np.asarray(axes)
 
 
-def plot_loss_curves(curves, xlabels=None, row=None, col="setting"):
+def plot_loss_curves(curves, xlabels=None, row=None, col="setting", solid=None):
     """Loss curves of all runs, one line per run and one panel per setting.
 
     From a long-form table, :data:`TEXT_WIDTH` wide; a seed has the same colour
@@ -323,6 +323,9 @@ def plot_loss_curves(curves, xlabels=None, row=None, col="setting"):
         Column whose values make the rows of the grid; then ``col`` makes its
         columns. Without it, the settings wrap two to a row.
     col : str, default='setting'
+    solid : str, optional
+        A boolean column: its runs are drawn solid, the others dashed, and the
+        first panel's legend names both (for grey print, where colours merge).
 
     Returns
     -------
@@ -348,8 +351,10 @@ def plot_loss_curves(curves, xlabels=None, row=None, col="setting"):
     axes = np.asarray([axes_RC[rc] for rc in where])
     for ax, (name, runs) in zip(axes, curves.groupby("setting", sort=False)):
         for seed, run in runs.groupby("seed", sort=False):
+            style = "-" if solid is None or run[solid].iloc[0] else (0, (3, 2))
             ax.plot(run["iteration"].to_numpy(), run["loss"].to_numpy(),
-                    color=color_of[seed], linewidth=0.9, alpha=0.8)  # fmt: skip
+                    color=color_of[seed], linewidth=0.9, alpha=0.8,
+                    linestyle=style)  # fmt: skip
         ax.set_title(f"{name} ({runs['seed'].nunique()} runs)", fontsize=LABEL_FONT)
         ax.set_xlabel((xlabels or {}).get(name, "iteration"), fontsize=LABEL_FONT)
         ax.set_xlim(0, max(runs["iteration"].max(), 1))
@@ -361,6 +366,14 @@ def plot_loss_curves(curves, xlabels=None, row=None, col="setting"):
         ax.set_ylabel("training loss", fontsize=LABEL_FONT)
     for ax in set(axes_RC.ravel()) - set(axes):
         ax.set_visible(False)
+    if solid is not None:
+        handles = [
+            Line2D([], [], color="grey", linewidth=0.9, linestyle=style, label=label)
+            for style, label in (("-", solid.replace("_", " ")), ((0, (3, 2)), "other"))
+        ]
+        axes[0].legend(
+            handles=handles, fontsize=SMALLEST_FONT, frameon=False, loc="upper right"
+        )
     return axes
 
 

@@ -81,7 +81,7 @@ def runs_of_a_setting():
             "settled": [90, 6, 1, 385],
             "still_falling": [False, False, False, True],
             "near_plateau": [0.1, 0.9, 1.0, 0.8],
-            "silent_unit": [False, False, False, False],
+            "inactive_unit": [False, False, False, False],
         }
     )
 
@@ -98,10 +98,10 @@ def test_setting_facts_count_the_failed_runs_by_quadrants_fitted():
     assert (f.iterations, f.median_updates, f.at_max_iter) == ("121-400", 31500, 2)
     # Medians of the share near a plateau, in percent, of each group.
     assert (f.near_plateau_zero, f.near_plateau_failed) == (10, 90)
-    assert f.failed_silent == 0 and f.unit == "epochs"
+    assert f.failed_inactive == 0 and f.unit == "epochs"
 
 
-def test_a_relu_unit_silent_on_a_quadrant_is_found_in_a_fitted_run(xor_data):
+def test_a_relu_unit_inactive_on_a_quadrant_is_found_in_a_fitted_run(xor_data):
     from MLPClassifierWithSolverLBFGS import MLPClassifierLBFGS
 
     x_tr_N2, y_tr_N, _, _ = xor_data
@@ -111,11 +111,11 @@ def test_a_relu_unit_silent_on_a_quadrant_is_found_in_a_fitted_run(xor_data):
     clf.fit(x_tr_N2, y_tr_N)
     hidden_NH = np.maximum(x_tr_N2 @ clf.coefs_[0] + clf.intercepts_[0], 0)
     quadrant_N = stats.quadrant_of(x_tr_N2)
-    silent = [(hidden_NH[quadrant_N == q] == 0).all(axis=0) for q in range(4)]
-    assert stats.silent_on_a_quadrant(clf, x_tr_N2) == bool(np.any(silent))
-    assert stats.silent_on_a_quadrant(clf, x_tr_N2)
+    inactive = [(hidden_NH[quadrant_N == q] == 0).all(axis=0) for q in range(4)]
+    assert stats.inactive_on_a_quadrant(clf, x_tr_N2) == bool(np.any(inactive))
+    assert stats.inactive_on_a_quadrant(clf, x_tr_N2)
     clf.set_params(activation="logistic")
-    assert not stats.silent_on_a_quadrant(clf, x_tr_N2)
+    assert not stats.inactive_on_a_quadrant(clf, x_tr_N2)
 
 
 def test_plateau_losses_by_quadrants_fitted():

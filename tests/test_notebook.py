@@ -296,10 +296,10 @@ def check_answers(nb, runs):
         assert stopped.get(k, f"rule stopped {k} run") in answer, answer
         failed = rows[rows["train_error"] > 0]
         if name.endswith("relu") and len(failed):
-            # The mechanism, measured: failed runs with a unit silent on a quadrant.
-            silent = int(failed["silent_unit"].sum())
+            # The mechanism, measured: failed runs with a unit inactive on a quadrant.
+            inactive = int(failed["inactive_unit"].sum())
             said = {0: "none", len(failed): f"all {len(failed)}"}
-            said = said.get(silent, f"{silent} of {len(failed)}")
+            said = said.get(inactive, f"{inactive} of {len(failed)}")
             assert f"In {said} failed runs a hidden unit is inactive" in answer, answer
         if name.endswith("logistic") and len(zero) and len(failed):
             near = round(100 * zero["near_plateau"].median())

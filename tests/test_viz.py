@@ -182,6 +182,16 @@ def test_loss_curves_one_line_per_run_one_panel_per_setting():
     # Each panel's x range fits its own runs; a seed keeps its colour.
     assert axes[0].get_xlim() == (0, 2) and axes[1].get_xlim() == (0, 1)
     assert axes[0].get_lines()[1].get_color() == axes[1].get_lines()[1].get_color()
+    # For grey print: the runs of a boolean column solid, the others dashed.
+    curves["zero_error"] = (
+        curves["loss"].groupby([curves["setting"], curves["seed"]]).transform("min")
+        < 0.3
+    )
+    axes = viz.plot_loss_curves(curves, solid="zero_error")
+    styles = {tuple(line.get_ydata()): line.get_linestyle() for line in axes[0].lines}
+    assert styles[(1.0, 0.5, 0.2)] == "-" and styles[(0.9, 0.8)] == "--"
+    labels = [t.get_text() for t in axes[0].get_legend().get_texts()]
+    assert labels == ["zero error", "other"]
 
 
 def test_success_rates_plot_draws_each_setting_with_its_wilson_interval():

@@ -204,7 +204,7 @@ def plateau_loss(quadrants_fitted):
     return float(rest / 4 * entropy)
 
 
-def silent_on_a_quadrant(clf, x_N2):
+def inactive_on_a_quadrant(clf, x_N2):
     """Whether a hidden ReLU unit of ``clf`` outputs 0 on every point of a whole
     quadrant: those points then send it no gradient, so training cannot move it
     to separate them. Always False for other activations, whose units never
@@ -216,7 +216,7 @@ def silent_on_a_quadrant(clf, x_N2):
     >>> x_N2 = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]])
     >>> unit = SimpleNamespace(activation="relu", coefs_=[np.array([[1.0], [0.0]])],
     ...                        intercepts_=[np.array([0.0])])
-    >>> silent_on_a_quadrant(unit, x_N2)  # x1 < 0: two quadrants silent
+    >>> inactive_on_a_quadrant(unit, x_N2)  # x1 < 0: two quadrants inactive
     True
     """
     if getattr(clf, "activation", None) != "relu":
@@ -261,7 +261,7 @@ def describe_runs(fitted, seeds, x_N2, y_N):
                     "settled": settle_iteration(clf.loss_curve_),
                     "still_falling": still_falling(clf.loss_curve_),
                     "near_plateau": share_near_a_plateau(clf.loss_curve_),
-                    "silent_unit": silent_on_a_quadrant(clf, x_N2),
+                    "inactive_unit": inactive_on_a_quadrant(clf, x_N2),
                 }
             )
     return pd.DataFrame(rows)

@@ -100,7 +100,7 @@ def setting_facts(runs, settings, n_samples):
             "median_iterations": g["n_iter"].median(),
             "median_updates": updates.median(),
             "median_settled": g["settled"].median(),
-            "failed_silent": int(failed["silent_unit"].sum()),
+            "failed_inactive": int(failed["inactive_unit"].sum()),
             # In percent of a run's iterations, medians over the runs (NaN: none).
             "near_plateau_zero": np.round(100 * zero["near_plateau"].median()),
             "near_plateau_failed": np.round(100 * failed["near_plateau"].median()),
@@ -118,7 +118,7 @@ FACT_LABELS = {
     "share": "share with 0 training error",
     "failed": "failed runs",
     "failed_fitting_0": "failed, fitting no quadrant",
-    "failed_silent": "failed, with a ReLU unit silent on a quadrant",
+    "failed_inactive": "failed, with a ReLU unit inactive on a quadrant",
     "near_plateau_zero": "% of its length near a plateau, runs with 0 error",
     "near_plateau_failed": "% of its length near a plateau, failed runs",
     "median_iterations": "median length",

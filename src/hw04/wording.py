@@ -240,18 +240,6 @@ def gaps(table):
     )
 
 
-def moves(before, after):
-    """Two rates of each setting, by label.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> moves(pd.Series({"a": 0.38}), pd.Series({"a": 0.42}))
-    'a 0.38 to 0.42'
-    """
-    return ", ".join(f"{n} {before[n]:.2f} to {after[n]:.2f}" for n in before.index)
-
-
 def _by_solver(facts, settings, column):
     """``{solver: {activation: value}}`` of a column of the facts table."""
     by = {}
