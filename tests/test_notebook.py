@@ -255,12 +255,25 @@ def check_numbers_against_tables(nb):
             section = set()
         for output in cell.get("outputs", []):
             section |= table_numbers(output)
+            if cell.source.startswith("tables.outcome_table("):
+                section |= fitted_counts(output)
             text = output.get("data", {}).get("text/markdown", "")
             if text.startswith("**Answer.**"):
                 stray = numbers_in(text) - everywhere - section
                 assert not stray, (sorted(stray), text)
                 checked += 1
     assert checked == 8
+
+
+def fitted_counts(output):
+    """An outcome table's runs added up by quadrants fitted, as an answer counts
+    them ("3 fit one quadrant" over the rows with p = 0.33 and p = 0.67)."""
+    counts = {}
+    for row in html_rows(output["data"]["text/html"])[1:]:
+        if row and "quadrant" in row[0]:  # "2 quadrants fitted", "no quadrant ..."
+            k = row[0].split()[0]
+            counts[k] = counts.get(k, 0) + int(row[1])
+    return {float(v) for v in counts.values()}
 
 
 def test_every_number_of_an_answer_is_in_a_table_it_refers_to(small_run):
