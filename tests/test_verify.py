@@ -305,9 +305,9 @@ def _probe_and_runs(kernel):
         "from hw04 import inputs, notebook, reproducible, training\n"
         f"settings = notebook.homework_settings({str(NOTEBOOK)!r})\n"
         f"x, y, _, _ = inputs.load_xor_data('data_xor', {str(ROOT)!r})\n"
-        "tables = [training.fit_seeds_table(est, x, y, range(16), n_jobs=1,"
-        " progress=False).table.drop(columns='fit_seconds') for est in"
-        " settings.values()]\n"
+        "trainer = training.SeedTrainer(n_jobs=1)\n"
+        "tables = [trainer.fit_seeds(est, x, y, range(16), keep='table')"
+        ".table.drop(columns='fit_seconds') for est in settings.values()]\n"
         "csv = ''.join(t.to_csv(float_format='%.17g') for t in tables)\n"
         "print(reproducible.bit_probe(), hashlib.sha256(csv.encode()).hexdigest())\n"
     )
