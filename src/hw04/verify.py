@@ -297,22 +297,22 @@ def causes(saved, new):
     return found
 
 
-_WIDGET = "application/vnd.jupyter.widget-view+json"
-
-
 def comparable(outputs):
     """A cell's outputs as text to compare, without what no execution repeats."""
     texts = []
     for output in outputs:
         if output.get("output_type") == "stream":
-            texts.append(_steady(_text(output.get("text", ""))))
+            if output.get("name") != "stderr":  # warnings, not results
+                texts.append(_steady(_text(output.get("text", ""))))
         elif output.get("output_type") == "error":
             texts.append(f"{output.get('ename')}: {output.get('evalue')}")
         else:
             data = output.get("data", {})
             if record.MIME in data or any(k.startswith("image/") for k in data):
                 continue
-            if _WIDGET in data or not _text(data.get("text/plain", "x")).strip():
+            if not _text(data.get("text/plain", "x")).strip() or any(
+                k.endswith("widget-view+json") for k in data
+            ):
                 continue  # a progress bar's output, empty once it is done
             for kind in ("text/html", "text/markdown", "text/plain"):
                 if kind in data:
