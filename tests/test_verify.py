@@ -249,7 +249,7 @@ def slow_class(small, tmp_path_factory):
         *paths, folder / "honest.ipynb", pdf, "--out", tmp / "out"
     )
     assert status == 1
-    return verdicts(lines), blas
+    return verdicts(lines), blas, (tmp / "out" / "verify.txt").read_text()
 
 
 @pytest.mark.slow
@@ -262,7 +262,7 @@ def test_an_honest_default_run_reproduces_bit_for_bit(default_run):
 
 @pytest.mark.slow
 def test_an_edited_code_cell_is_named_with_the_answers_it_changes(slow_class):
-    found, _ = slow_class
+    found, _, report = slow_class
     edited = nbformat.read(ROOT / "hw04.ipynb", as_version=4)  # its cell numbers
     number = next(
         i
@@ -270,7 +270,9 @@ def test_an_edited_code_cell_is_named_with_the_answers_it_changes(slow_class):
         if "training.error_rate(clf, x_tr_N2, y_tr_N)" in c.source
     )
     verdict = found["edited_code.ipynb"]
-    assert verdict.startswith(f"differs: edited code cell {number} changes runs: ")
+    assert verdict.startswith(f"differs: edited code cell {number} changes runs: "), (
+        report
+    )
     _, named, answers = verdict.partition(" and answers ")
     parts = {"1(b)", "2(b)", "3(b)", "3(c)", "4(b)", "4(c)", "5(b)", "5(c)"}
     assert named and set(answers.split(", ")) <= parts, verdict
@@ -281,19 +283,21 @@ def test_an_edited_code_cell_is_named_with_the_answers_it_changes(slow_class):
 @pytest.mark.slow
 @needs_reference_cpu
 def test_a_run_under_another_blas_kernel_differs_by_the_probe(slow_class):
-    found, blas = slow_class
+    found, blas, report = slow_class
     probe = verify.saved_record(blas)["probe"]
     assert probe != reproducible.REFERENCE_PROBE
     verdict = found["skylakex.ipynb"]
     assert verdict.startswith(
         f"differs: the BLAS rounds otherwise (bit probe {probe} under openblas "
-    )
+    ), report
 
 
 @pytest.mark.slow
 def test_a_pdf_of_another_execution_is_named(slow_class):
-    found, _ = slow_class
-    assert found["honest.ipynb"] == ("differs: PDF skylakex.pdf is not this notebook's")
+    found, _, report = slow_class
+    assert (
+        found["honest.ipynb"] == "differs: PDF skylakex.pdf is not this notebook's"
+    ), report
 
 
 @functools.cache
