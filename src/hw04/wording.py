@@ -9,13 +9,7 @@ ACTIVATIONS = {"relu": "ReLU", "logistic": "logistic sigmoid"}
 
 
 def seed_list(seeds):
-    """'seeds 3, 5 and 9', 'seed 4' or 'no seed'.
-
-    Examples
-    --------
-    >>> seed_list([3, 5, 9]), seed_list([4]), seed_list([])
-    ('seeds 3, 5 and 9', 'seed 4', 'no seed')
-    """
+    """'seeds 3, 5 and 9', 'seed 4' or 'no seed'."""
     seeds = [str(s) for s in seeds]
     if len(seeds) < 2:
         return f"seed {seeds[0]}" if seeds else "no seed"
@@ -25,13 +19,6 @@ def seed_list(seeds):
 def some_runs(rows):
     """'all 3 runs', '1 run (seed 0)' or 'no run': ``rows`` are some of ``n`` runs,
     passed as ``(rows, n)``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> runs = pd.DataFrame({"seed": [0, 4, 7]})
-    >>> some_runs((runs, 3)), some_runs((runs[:1], 3)), some_runs((runs[:0], 3))
-    ('all 3 runs', '1 run (seed 0)', 'no run')
     """
     rows, n = rows
     if len(rows) == 0:
@@ -44,17 +31,6 @@ def some_runs(rows):
 def stops(rows, rule, max_iter):
     """Which runs the optimizer's ``rule`` stopped, which ``max_iter`` cut off, and
     in which of these the loss was still falling.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> runs = pd.DataFrame({"seed": [0, 4, 7], "converged": [True, False, True]})
-    >>> runs["still_falling"] = [False, True, False]
-    >>> print(*stops(runs, "its rule", 400).split("; "), sep="\\n")
-    its rule stopped 2 runs (seeds 0 and 7), max_iter = 400 cut off 1 run (seed 4)
-    the loss of seed 4 was still falling
-    >>> stops(runs[runs["converged"]], "L-BFGS's rule", 200)
-    "L-BFGS's rule stopped all 2 runs before max_iter = 200"
     """
     by_rule, cut = rows[rows["converged"]], rows[~rows["converged"]]
     falling = cut[cut["still_falling"]]
@@ -73,16 +49,6 @@ def stops(rows, rule, max_iter):
 def failed_runs(rows):
     """The runs without zero training error, counted by the quadrants they fit; the
     counts add up to all of them.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> runs = pd.DataFrame({"seed": [0, 1, 2, 3], "zero_error": [True] + [False] * 3,
-    ...                      "quadrants_fitted": [4, 2, 0, 2]})
-    >>> failed_runs(runs)
-    'the other 3 fail: 2 fit two quadrants (seeds 1 and 3) and 1 fits none (seed 2)'
-    >>> failed_runs(runs[:1]), failed_runs(runs.iloc[[0, 1, 3]])
-    ('no run fails', 'the other 2 fail, all fitting two quadrants (seeds 1 and 3)')
     """
     failed = rows[~rows["zero_error"]]
     if failed.empty:
@@ -106,18 +72,6 @@ def failed_runs(rows):
 def exceptions(rows, unit):
     """'The exception is seed 4 (...), which ...': each run of ``rows`` and how it
     ended, or '' for no run.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> run = {"seed": 4, "predicts": "1 fitted", "converged": False,
-    ...        "train_error": 0.25, "final_loss": 0.4781, "n_iter": 400,
-    ...        "still_falling": False}
-    >>> print(exceptions(pd.DataFrame([run]), "epochs").replace("), ", "),\\n"))
-    The exception is seed 4 (1 fitted; error 0.250, loss 0.478),
-    which was cut off at 400 epochs.
-    >>> exceptions(pd.DataFrame([run])[:0], "epochs")
-    ''
     """
     told = []
     for _, run in rows.iterrows():
@@ -135,36 +89,18 @@ def exceptions(rows, unit):
 
 
 def as_far(k, n, rate):
-    """'6 or fewer of 16' below ``n * rate``, '12 or more of 16' above it.
-
-    Examples
-    --------
-    >>> as_far(6, 16, 0.74), as_far(12, 16, 0.5)
-    ('6 or fewer of 16', '12 or more of 16')
-    """
+    """'6 or fewer of 16' below ``n * rate``, '12 or more of 16' above it."""
     return f"{k:g} or {'fewer' if k <= n * rate else 'more'} of {n:g}"
 
 
 def span(low, high, fmt=".3f"):
-    """'0.250-0.334', or one value where both read the same in ``fmt``.
-
-    Examples
-    --------
-    >>> span(0.25, 0.334), span(0.2501, 0.2499), span(19, 43, "d")
-    ('0.250-0.334', '0.250', '19-43')
-    """
+    """'0.250-0.334', or one value where both read the same in ``fmt``."""
     low, high = f"{low:{fmt}}", f"{high:{fmt}}"
     return low if low == high else f"{low}-{high}"
 
 
 def compared(a, b, names, fmt="g"):
-    """Two values, the larger first, or a tie.
-
-    Examples
-    --------
-    >>> compared(4, 7, ("ReLU", "logistic")), compared(6, 6, ("ReLU", "logistic"))
-    ('logistic 7 against ReLU 4', 'a tie at 6')
-    """
+    """'logistic 7 against ReLU 4': two values, the larger first; or 'a tie at 6'."""
     if a == b:
         return f"a tie at {a:{fmt}}"
     (high, first), (low, second) = sorted(zip((a, b), names), reverse=True)
@@ -172,24 +108,12 @@ def compared(a, b, names, fmt="g"):
 
 
 def of(k, n):
-    """A count of some of ``n`` runs.
-
-    Examples
-    --------
-    >>> of(0, 6), of(6, 6), of(2, 6)
-    ('none', 'all 6', '2 of 6')
-    """
+    """'none', 'all 6' or '2 of 6': a count of some of ``n`` runs."""
     return "none" if k == 0 else f"all {n}" if k == n else f"{k} of {n}"
 
 
 def all_but(seeds):
-    """Every seed but ``seeds``.
-
-    Examples
-    --------
-    >>> all_but([]), all_but([3, 15]), all_but([4])
-    ('every seed', 'every seed but 3 and 15', 'every seed but 4')
-    """
+    """'every seed but 3 and 15', or 'every seed' for no ``seeds``."""
     listed = seed_list(seeds).split(" ", 1)[1]
     return f"every seed but {listed}" if len(seeds) else "every seed"
 
@@ -198,17 +122,6 @@ def stayed_at_start(start, among, unit):
     """Which of the runs ``among`` stayed at their start (``start``), with the range
     of their constant probability, loss, training error and iterations; '' when
     ``among`` is empty.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> runs = pd.DataFrame({
-    ...     "seed": [0, 10], "rest_p_low": [0.496, 0.499], "rest_p_high": [0.504, 0.5],
-    ...     "final_loss": [0.6931, 0.6931], "train_error": [0.5, 0.5],
-    ...     "n_iter": [163, 121]})
-    >>> print(stayed_at_start(runs, runs, "epochs"))
-    Of these, all 2 runs stayed at their start: p = 0.50 everywhere, loss 0.693,
-    training error 0.500, after 121-163 epochs.
     """
     if len(among) == 0:
         return ""
@@ -226,14 +139,7 @@ def stayed_at_start(start, among, unit):
 
 
 def gaps(table):
-    """Each condition's L-BFGS and SGD gaps.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> gaps(pd.DataFrame({"L-BFGS": [0.16], "SGD": [0.0]}, index=["2 units"]))
-    '+0.16 and +0.00 with 2 units'
-    """
+    """'+0.16 and +0.33 with 2 units; ...': each condition's L-BFGS and SGD gaps."""
     return "; ".join(
         f"{g['L-BFGS']:+.2f} and {g['SGD']:+.2f} with {condition}"
         for condition, g in table.iterrows()
@@ -261,13 +167,6 @@ def per_solver(facts, settings, column):
 def easier(zero_error):
     """Which activation has more runs with zero error (``{'relu': k, 'logistic':
     k}``).
-
-    Examples
-    --------
-    >>> easier({"relu": 10, "logistic": 13})
-    'The logistic sigmoid seems easier to optimize'
-    >>> easier({"relu": 6, "logistic": 6})
-    'Neither activation seems easier to optimize'
     """
     if zero_error["relu"] == zero_error["logistic"]:
         return "Neither activation seems easier to optimize"
@@ -293,15 +192,6 @@ def most_iterations(facts, settings):
 def beyond_chance(gaps):
     """Which gaps of :func:`hw04.tables.activation_gaps` are beyond chance (p below
     0.05), and the p-values of the others.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> gaps = pd.DataFrame({"L-BFGS": [0.16, 0.01], "L-BFGS p": [0.0, 0.62],
-    ...     "SGD": [0.33, 0.0], "SGD p": [0.0, 1.0]}, index=["2 units", "8 units"])
-    >>> print(beyond_chance(gaps))
-    Fisher's exact test puts 2 of the 4 gaps beyond chance (p < 0.05); within
-    chance: L-BFGS with 8 units (p = 0.62), SGD with 8 units (p = 1).
     """
     within = [
         f"{solver} with {condition} (p = {row[f'{solver} p']:g})"
@@ -320,11 +210,6 @@ def beyond_chance(gaps):
 def yes_or_no(always):
     """5 (c)'s verdict: whether the logistic was easier in every comparison made,
     which still cannot show *always*.
-
-    Examples
-    --------
-    >>> yes_or_no(False), yes_or_no(True)
-    ('No.', 'Yes, in the conditions tried.')
     """
     return "Yes, in the conditions tried." if always else "No."
 
@@ -350,17 +235,6 @@ def time_near_a_plateau(facts, unit, relu=None):
     of the failed runs, from a setting's row of :func:`hw04.tables.setting_facts`
     (and of the runs that solve of its ReLU counterpart ``relu``); a group without
     runs is left out.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> row = pd.Series({"near_plateau_zero": 33.0, "near_plateau_failed": 92.0})
-    >>> print(time_near_a_plateau(row, "iterations"))
-    The runs that solve spend a median 33 % of their iterations near a plateau,
-    the failed runs 92 %.
-    >>> none = pd.Series({"near_plateau_zero": float("nan"), "near_plateau_failed": 9})
-    >>> time_near_a_plateau(none, "epochs")
-    'The failed runs spend a median 9 % of their epochs near a plateau.'
     """
     zero, failed = facts["near_plateau_zero"], facts["near_plateau_failed"]
     near = f"of their {unit} near a plateau"
