@@ -8,9 +8,6 @@ Run it from anywhere::
 
     python data_xor/make_xor_data.py            # (re)make the shipped CSVs
     python data_xor/make_xor_data.py --help     # other noise, rotation, folder
-
-Existing files with other contents are never overwritten unless ``--force``
-is given.
 """
 
 import argparse
@@ -21,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-# The four files of a data folder and their header lines, in the order the
-# arrays come. The package's reader names the same files (hw04.inputs.DATA_FILES;
-# tests/test_data.py checks that they agree): this script stays standalone.
+# The four files and their header lines, in the order the arrays come. The
+# package's reader names them too (hw04.inputs.DATA_FILES; tests/test_data.py
+# checks that they agree): this script stays standalone.
 DATA_FILES = {
     "x_train.csv": "x1,x2",
     "y_train.csv": "y",
@@ -42,13 +39,11 @@ def make_xor_data(
     Parameters
     ----------
     n_per_quadrant : int, default=250
-        Points per quadrant in each split (so 4 * n_per_quadrant per split).
+        Points per quadrant in each split.
     noise_sd : float, default=0.2
         Standard deviation of each coordinate around its centre.
     rotation_deg : float, default=0.0
         Rotate all points (and so the class boundary) by this angle.
-    random_state : int, default=DEFAULT_SEED
-        Seed of the generator; the same seed gives the same data.
 
     Returns
     -------
@@ -69,28 +64,15 @@ def make_xor_data(
     rng = np.random.default_rng(random_state)
     theta = np.deg2rad(rotation_deg)
     rot_22 = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    centre_N2 = np.repeat(CENTRES_Q2, n_per_quadrant, axis=0)
+    # The label follows the quadrant of the blob, as the homework defines it.
+    y_N = (centre_N2[:, 0] * centre_N2[:, 1] > 0).astype(np.int64)
     splits = []
     for _ in ("train", "test"):
-        centre_N2 = np.repeat(CENTRES_Q2, n_per_quadrant, axis=0)
         x_N2 = centre_N2 + noise_sd * rng.standard_normal(centre_N2.shape)
-        # The label follows the quadrant of the blob, as the homework defines it.
-        y_N = (centre_N2[:, 0] * centre_N2[:, 1] > 0).astype(np.int64)
-        x_N2 = x_N2 @ rot_22.T
         order_N = rng.permutation(len(y_N))
-        splits += [x_N2[order_N], y_N[order_N]]
+        splits += [(x_N2 @ rot_22.T)[order_N], y_N[order_N]]
     return tuple(splits)
-
-
-def csv_texts(x_tr_N2, y_tr_N, x_te_N2, y_te_N):
-    """Return the four CSV files' texts, keyed by file name."""
-    texts = {}
-    arrays = (x_tr_N2, y_tr_N, x_te_N2, y_te_N)
-    for (name, header), arr in zip(DATA_FILES.items(), arrays, strict=True):
-        fmt = "%d" if header == "y" else "%.6f"
-        buf = io.StringIO()
-        np.savetxt(buf, arr, fmt=fmt, delimiter=",", header=header, comments="")
-        texts[name] = buf.getvalue()
-    return texts
 
 
 def write_xor_data(out_dir, force=False, **make_kwargs):
@@ -101,52 +83,42 @@ def write_xor_data(out_dir, force=False, **make_kwargs):
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    texts = csv_texts(*make_xor_data(**make_kwargs))
-    clashes = [
-        name
-        for name, text in texts.items()
-        if (out_dir / name).exists() and (out_dir / name).read_text() != text
-    ]
+    texts = {}
+    arrays = make_xor_data(**make_kwargs)
+    for (name, header), arr in zip(DATA_FILES.items(), arrays, strict=True):
+        fmt = "%d" if header == "y" else "%.6f"
+        buf = io.StringIO()
+        np.savetxt(buf, arr, fmt=fmt, delimiter=",", header=header, comments="")
+        texts[name] = buf.getvalue()
+    old = {n: (out_dir / n).read_text() for n in texts if (out_dir / n).exists()}
+    stale = [name for name, text in texts.items() if old.get(name) != text]
+    clashes = [name for name in stale if name in old]
     if clashes and not force:
         raise FileExistsError(
             f"{out_dir} already holds {', '.join(clashes)} with other contents. "
             "Pass --force to replace them, or choose another --out-dir."
         )
-    written = []
-    for name, text in texts.items():
-        path = out_dir / name
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
-            written.append(name)
-    return written
+    for name in stale:
+        (out_dir / name).write_text(texts[name])
+    return stale
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--out-dir", type=Path, default=HERE, help="default: %(default)s"
-    )
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--n-per-quadrant", type=int, default=250)
-    parser.add_argument("--noise-sd", type=float, default=0.2)
-    parser.add_argument("--rotation-deg", type=float, default=0.0)
-    parser.add_argument("--force", action="store_true", help="replace differing files")
+    add = parser.add_argument  # each option's name is its keyword of write_xor_data
+    add("--out-dir", type=Path, default=HERE, help="default: %(default)s")
+    add("--seed", type=int, default=DEFAULT_SEED, dest="random_state", metavar="SEED")
+    add("--n-per-quadrant", type=int, default=250)
+    add("--noise-sd", type=float, default=0.2)
+    add("--rotation-deg", type=float, default=0.0)
+    add("--force", action="store_true", help="replace differing files")
     args = parser.parse_args(argv)
     try:
-        written = write_xor_data(
-            args.out_dir,
-            force=args.force,
-            n_per_quadrant=args.n_per_quadrant,
-            noise_sd=args.noise_sd,
-            rotation_deg=args.rotation_deg,
-            random_state=args.seed,
-        )
+        written = write_xor_data(**vars(args))
     except (FileExistsError, ValueError) as err:
         sys.exit(f"make_xor_data: {err}")
-    status = (
-        f"wrote {', '.join(written)}" if written else "all files already up to date"
-    )
-    print(f"{args.out_dir}: {status}")
+    done = f"wrote {', '.join(written)}" if written else "all files already up to date"
+    print(f"{args.out_dir}: {done}")
 
 
 if __name__ == "__main__":
