@@ -15,11 +15,10 @@ Usage, from a fresh clone, with nothing installed but Python 3.11+::
 
 The first call makes a virtual environment in ``.venv`` from the pinned
 requirements, installs the package ``hw04`` (``src/hw04``) into it, editable, and
-runs itself again inside it; later calls reuse it (and reinstall only when a
-requirements file changed). Set ``HW04_NO_VENV=1`` to use the current Python
-environment as it is. This script needs only the standard library until it runs
-inside ``.venv``; the notebook runs through papermill's API, the PDF through the
-package's nbconvert exporters.
+runs itself again inside it; later calls reuse it. Set ``HW04_NO_VENV=1`` to use
+the current Python environment as it is. This script needs only the standard
+library until it runs inside ``.venv``; the notebook runs through papermill's API,
+the PDF through the package's nbconvert exporters.
 """
 
 import argparse
@@ -36,11 +35,9 @@ NOTEBOOK = ROOT / "hw04.ipynb"
 REQUIREMENTS = ROOT / "requirements.txt"
 DEV_REQUIREMENTS = ROOT / "tests" / "requirements-dev.txt"
 # What the set-up reads: a change to any of them fills .venv again.
-SETUP_INPUTS = [
-    REQUIREMENTS,
-    ROOT / "pyproject.toml",
-    *(ROOT / "src" / "hw04" / name for name in ("install.py", "reproducible.py")),
-    ROOT / "src" / "hw04" / "export" / "__init__.py",
+SETUP_INPUTS = [REQUIREMENTS, ROOT / "pyproject.toml"] + [
+    ROOT / "src" / "hw04" / name
+    for name in ("install.py", "reproducible.py", "export/__init__.py")
 ]
 
 
@@ -53,14 +50,14 @@ def _stamp(dev):
     return f"{'dev' if dev else 'run'}:{digest}"
 
 
-def _venv_python(folder=VENV):
-    return folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+def _venv_bin(name, folder=VENV):
+    return folder / (f"Scripts/{name}.exe" if os.name == "nt" else f"bin/{name}")
 
 
 def fill_environment(folder, requirements, with_project=False):
     """Make the virtual environment ``folder`` if needed and pip-install the pins;
     ``with_project`` also installs ``hw04`` (editable, without dependencies)."""
-    python = _venv_python(folder)
+    python = _venv_bin("python", folder)
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
     pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
@@ -78,7 +75,7 @@ def _install_step(python):
 
 
 def _say_ready():
-    lab = VENV / ("Scripts/jupyter-lab.exe" if os.name == "nt" else "bin/jupyter-lab")
+    lab = _venv_bin("jupyter-lab")
     print(
         f"{VENV.name} is ready: JupyterLab, the pinned packages and the PDF "
         f"exporters.\nOpen the homework with:  {lab.relative_to(ROOT)} hw04.ipynb"
@@ -86,11 +83,8 @@ def _say_ready():
 
 
 def ensure_environment(command):
-    """Re-run this script inside .venv, made and filled from the pins if needed.
-
-    The setup command stops here when it has just made .venv; every other command
-    runs in .venv, and after a set-up a last line gives the time of both.
-    """
+    """Re-run this script inside .venv, filled first if needed; after a set-up,
+    ``setup`` stops here and the others end with a line of the time of both."""
     dev = command in ("test", "bench")
     if sys.version_info < (3, 11):  # noqa: UP036 (a guard for old interpreters)
         raise SystemExit(
@@ -99,11 +93,11 @@ def ensure_environment(command):
         )
     if os.environ.get("HW04_NO_VENV") == "1" or Path(sys.prefix).resolve() == VENV:
         return
-    python, stamp_file = _venv_python(), VENV / "hw04-requirements.txt"
+    python, stamp_file = _venv_bin("python"), VENV / "hw04-requirements.txt"
     stamps = stamp_file.read_text().split() if stamp_file.exists() else []
-    start, set_up = time.perf_counter(), False
-    if _stamp(dev) not in stamps and _stamp(True) not in stamps:
-        set_up = True
+    start = time.perf_counter()
+    set_up = _stamp(dev) not in stamps and _stamp(True) not in stamps
+    if set_up:
         extra = f" and {DEV_REQUIREMENTS.name}" if dev else ""
         print(
             f"Installing the pinned packages of {REQUIREMENTS.name}{extra} into "
@@ -143,9 +137,10 @@ def notebook_parameters(args, out_dir):
     return {name: value for name, value in given.items() if value is not None}
 
 
-def _export(notebook, out_dir, args, start):
+def _export(notebook, out_dir, args):
     from hw04.export import COMMAND_LINE_PDF, LATEX_PDF, upload
 
+    start = time.perf_counter()
     name = LATEX_PDF if args.latex else COMMAND_LINE_PDF
     pdf, warnings = upload.export_pdf(notebook, out_dir, name)
     print(f"  {pdf} ({time.perf_counter() - start:.1f} s)")
@@ -175,7 +170,7 @@ def command_pdf(args):
         executed = execute_notebook(out_dir, parameters, notebook=NOTEBOOK)
         print(f"  {executed} ({time.perf_counter() - start:.1f} s)")
         upload.gather_for_upload([ROOT / COLLABORATORS], out_dir)  # as uploaded
-        _export(executed, out_dir, args, time.perf_counter())
+        _export(executed, out_dir, args)
     except (NotebookStopped, upload.MissingTool) as err:
         gone = f"\nNo PDF was made; {old_pdf}, of an earlier build, was removed."
         raise SystemExit(f"{err}{gone * removed}") from None
@@ -196,7 +191,7 @@ def command_upload(args):
         upload.check_latex_tools()
     files = [notebook, notebook.parent / COLLABORATORS]
     copy, _ = upload.gather_for_upload(files, out_dir)
-    pdf = _export(copy, out_dir, args, time.perf_counter())
+    pdf = _export(copy, out_dir, args)
     print(f"Upload from {out_dir}: {pdf.name}, {notebook.name}, {COLLABORATORS}.")
 
 
