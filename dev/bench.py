@@ -4,23 +4,18 @@
     python3 make_homework.py bench engine [--seeds 16 256] [--repeat 3]
     python3 make_homework.py bench verify [--n 60] [--seeds 0 1] [--no-appendix]
 
-notebook (the default): every run by papermill from a fresh kernel into one results
-folder: the floor (the cells up to the ``parameters`` cell), cold (empty cache,
-appendix on), warm (all from the cache; target: at most 2x the floor), new seeds
-(16 new, the appendix cached; at most 4x), and the exactness check's share of each
-SGD setting's training of 16 new seeds (at most 10 %).
+notebook (the default) and verify: what each times, and the targets, in docs/speed.md.
 
 engine: each SGD setting with 2, 4 and 8 hidden units and each number of seeds,
 trained by ``lockstep.fit_sgd_lockstep`` along each path the engine takes for it,
 back to back in each repeat, bits checked: median CPU seconds (one BLAS thread),
 sums over a rerun's and an appendix's runs, and each path's first fit in a fresh
 process (numba loading its cache).
-
-verify: one cold run, then ``hw04.verify`` over ``--n`` submissions of it, each with
-one answer cell edited, from an empty shared cache.
 """
 
 import argparse
+import contextlib
+import io
 import json
 import statistics
 import subprocess
@@ -30,7 +25,10 @@ import time
 from itertools import product
 from pathlib import Path
 
-from hw04 import inputs, training
+from sklearn.base import clone
+from threadpoolctl import threadpool_limits
+
+from hw04 import inputs, training, verify
 from hw04.engine import lockstep
 from hw04.notebook import execute_notebook, homework_settings
 
@@ -126,9 +124,9 @@ def bench_notebook(args):
             times["warm"].append(run_seconds(NOTEBOOK, results)[0])
             seeds = list(range(16 * (k + 1), 16 * (k + 2)))
             times["new seeds"].append(run_seconds(NOTEBOOK, results, seeds=seeds)[0])
-            last = times["new seeds"][-1]
-            lines = [f"  where the last new-seeds run's {last:.1f} s go"]
-            lines += slowest_cells(results / "out" / NOTEBOOK.name)
+        last = times["new seeds"][-1]
+        lines = [f"  where the last new-seeds run's {last:.1f} s go"]
+        lines += slowest_cells(results / "out" / NOTEBOOK.name)
     shares = check_share(list(range(16 * (args.repeat + 1), 16 * (args.repeat + 2))))
     base = statistics.median(times["floor"])
     print(f"{time.strftime('%Y-%m-%d')}, medians of {args.repeat} (fastest-slowest)")
@@ -155,14 +153,9 @@ def bench_notebook(args):
 
 def paths_for(est, X, y):
     """The paths of :data:`lockstep.STEPS` that the engine takes for ``est`` here."""
-    from sklearn.base import clone
-
     short = clone(est).set_params(max_iter=1)
-    ran = [
-        lockstep.fit_sgd_lockstep_with_steps(short, X, y, [0], p)[2]
-        for p in lockstep.STEPS
-    ]
-    return [p for p, r in zip(lockstep.STEPS, ran) if p == r]
+    fit = lockstep.fit_sgd_lockstep_with_steps  # its [2]: the path the epochs took
+    return [p for p in lockstep.STEPS if fit(short, X, y, [0], p)[2] == p]
 
 
 def median_seconds(est, X, y, seeds, repeat):
@@ -193,12 +186,11 @@ def first_fit_seconds(path, repeat=3):
         "X, y, _, _ = inputs.load_xor_data(homework_dir='.');"
         f"lockstep.fit_sgd_lockstep(est, X, y, [0], {path!r})"
     )
-    times = []
-    for _ in range(repeat):
-        start = _children_cpu()
-        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
-        times.append(_children_cpu() - start)
-    return statistics.median(times)
+    fit = [sys.executable, "-c", code]
+    return statistics.median(
+        timed(_children_cpu, subprocess.run, fit, cwd=ROOT, check=True)[0]
+        for _ in range(repeat)
+    )
 
 
 def _children_cpu():
@@ -209,9 +201,6 @@ def _children_cpu():
 
 
 def bench_engine(args):
-    from sklearn.base import clone
-    from threadpoolctl import threadpool_limits
-
     X, y, _, _ = inputs.load_xor_data(homework_dir=ROOT)
     settings = homework_settings(NOTEBOOK)
     totals = {n: [] for n in args.seeds}
@@ -245,11 +234,6 @@ def bench_engine(args):
 
 
 def bench_verify(args):
-    import contextlib
-    import io
-
-    from hw04 import verify
-
     parameters = {"seeds": args.seeds} if args.seeds else {}
     parameters |= {"appendix": False} if args.no_appendix else {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -304,9 +288,8 @@ def main(argv=None):
     check.add_argument("--no-appendix", action="store_true")
     check.add_argument("--jobs", type=int, default=2, help="verify's --jobs")
     args = parser.parse_args(argv)
-    {"notebook": bench_notebook, "engine": bench_engine, "verify": bench_verify}[
-        args.command
-    ](args)
+    runs = {"notebook": bench_notebook, "engine": bench_engine, "verify": bench_verify}
+    runs[args.command](args)
     return 0
 
 
