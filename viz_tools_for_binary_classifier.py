@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
+from matplotlib.transforms import Bbox
 from scipy.stats import binomtest
 from sklearn.metrics import log_loss, zero_one_loss
 
@@ -48,15 +49,6 @@ MARKERS = {
 }
 
 
-def marker_legend_handles(markersize=5):
-    """Legend entries for the points' markers: ``y=0`` and ``y=1``."""
-    return [
-        Line2D([], [], linestyle="none", markersize=markersize, label=f"y={label}",
-               **style)
-        for label, style in MARKERS.items()
-    ]  # fmt: skip
-
-
 def plot_pretty_probabilities_for_clf(
     clf,
     x_N2,
@@ -76,50 +68,28 @@ def plot_pretty_probabilities_for_clf(
     """Draw the predicted probability of class 1 over a grid, with the points.
 
     The probability is one image (``ax.imshow``), interpolated between the grid's
-    points and coloured in bands of 0.05, as filled contours would be.
+    points and coloured in bands of 0.05, as filled contours would be. The title
+    scores ``clf`` on the points drawn.
 
     Parameters
     ----------
-    clf : fitted classifier with ``predict_proba``
-        Its column 1 is the probability of class 1.
-    x_N2 : ndarray of shape (n_samples, 2)
-        The points to draw and to score.
-    y_N : ndarray of shape (n_samples,)
-        Their labels, 0 or 1.
-    ax : matplotlib Axes, optional
-        Where to draw; a new figure's Axes if None.
+    clf : fitted classifier
+        Its ``predict_proba`` column 1 is the probability of class 1 (a
+        ``TypeError`` if it has none).
+    x_N2, y_N : ndarray of shape (n_samples, 2) and (n_samples,)
+        The points, labelled 0 or 1.
     x1_lims, x2_lims : (float, float), default=(-2, 2)
-        Extent of the probability grid.
-    n_grid : int, default=101
-        Grid points per axis.
-    show_colorbar : bool, default=False
-        Add a colour bar for the probability next to ``ax``.
-    title_prefix : str, default=''
-        Text put before the scores in the title, e.g. ``'seed 3'``.
-    title_format : str, default='{prefix}log loss {loss:.3f}, error {error:.3f}'
-        The title; ``{prefix}`` is ``title_prefix`` followed by ': ' (or
-        nothing), ``{loss}`` the log loss and ``{error}`` the error rate.
+        Extent of the probability grid, of ``n_grid`` points per axis.
+    title_prefix, title_format : str
+        In ``title_format``, ``{prefix}`` is ``title_prefix`` (e.g. ``'seed 3'``)
+        and ': ', or nothing; ``{loss}`` is the log loss, ``{error}`` the error rate.
     image_kwargs, marker_kwargs : dict, optional
-        Passed on to ``ax.imshow`` (the probability) and to the ``ax.plot`` call
-        of each class (its markers).
+        Passed on to ``ax.imshow`` and to each class's ``ax.plot``.
     ticks : sequence of float, optional
-        Tick positions on both axes; by default the whole numbers within the
-        limits.
+        Tick positions on both axes; by default the whole numbers within limits.
     boundary_kwargs : dict, optional
-        Draw the decision boundary, the p = 0.5 contour, with these
-        ``ax.contour`` options; not drawn by default, nor where the probability
-        stays within :data:`FLAT_AT_HALF` of 0.5 over the whole plot.
-
-    Returns
-    -------
-    ax : matplotlib Axes
-        The Axes drawn on. Its title gives the log loss and the error rate of
-        ``clf`` on ``(x_N2, y_N)``.
-
-    Raises
-    ------
-    TypeError
-        If ``clf`` has no ``predict_proba``.
+        ``ax.contour`` options to draw the p = 0.5 boundary; not drawn by default,
+        nor where p stays within :data:`FLAT_AT_HALF` of 0.5 over the whole plot.
     """
     if not hasattr(clf, "predict_proba"):
         raise TypeError(
@@ -128,16 +98,13 @@ def plot_pretty_probabilities_for_clf(
         )
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
-    x_N2 = np.asarray(x_N2, dtype=float)
-    y_N = np.asarray(y_N)
-    g1_G = np.linspace(*x1_lims, n_grid)
-    g2_H = np.linspace(*x2_lims, n_grid)
+    x_N2, y_N = np.asarray(x_N2, dtype=float), np.asarray(y_N)
+    g1_G, g2_H = np.linspace(*x1_lims, n_grid), np.linspace(*x2_lims, n_grid)
     grid_M2 = np.column_stack([np.tile(g1_G, n_grid), np.repeat(g2_H, n_grid)])
     proba_HG = clf.predict_proba(grid_M2)[:, 1].reshape(n_grid, n_grid)
     # The grid's points are the pixels' centres; the image spans half a step more.
-    half = (g1_G[1] - g1_G[0]) / 2, (g2_H[1] - g2_H[0]) / 2
-    extent = (x1_lims[0] - half[0], x1_lims[1] + half[0])
-    extent += (x2_lims[0] - half[1], x2_lims[1] + half[1])
+    h1, h2 = (g1_G[1] - g1_G[0]) / 2, (g2_H[1] - g2_H[0]) / 2
+    extent = (x1_lims[0] - h1, x1_lims[1] + h1, x2_lims[0] - h2, x2_lims[1] + h2)
     image = ax.imshow(
         proba_HG,
         **{"cmap": PROBA_CMAP, "vmin": 0.0, "vmax": 1.0, "origin": "lower",
@@ -151,22 +118,14 @@ def plot_pretty_probabilities_for_clf(
             **{"colors": "white", "linewidths": 0.8} | boundary_kwargs,
         )  # fmt: skip
     for label, style in MARKERS.items():
-        mask = y_N == label
-        ax.plot(
-            x_N2[mask, 0],
-            x_N2[mask, 1],
-            linestyle="none",
-            label=f"y={label}",
-            **{"markersize": 2.5, "mew": 0.5} | style | (marker_kwargs or {}),
-        )
-    proba_N = clf.predict_proba(x_N2)[:, 1]
-    loss = log_loss(y_N, proba_N, labels=[0, 1])
+        style = {"markersize": 2.5, "mew": 0.5} | style | (marker_kwargs or {})
+        ax.plot(*x_N2[y_N == label].T, linestyle="none", label=f"y={label}", **style)
+    loss = log_loss(y_N, clf.predict_proba(x_N2)[:, 1], labels=[0, 1])
     error = zero_one_loss(y_N, clf.predict(x_N2))
     prefix = f"{title_prefix}: " if title_prefix else ""
     # At a fixed height: else every draw measures the panel's ticks to place it.
     ax.set_title(title_format.format(prefix=prefix, loss=loss, error=error), y=1.0)
-    ax.set_xlim(x1_lims)
-    ax.set_ylim(x2_lims)
+    ax.set(xlim=x1_lims, ylim=x2_lims)
     for lims, set_ticks in ((x1_lims, ax.set_xticks), (x2_lims, ax.set_yticks)):
         whole = np.arange(np.ceil(lims[0]), np.floor(lims[1]) + 1)
         set_ticks(whole if ticks is None else ticks)
@@ -222,15 +181,12 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, title=None):
 
     Drawn for grey print: the map's lightness rises with p
     (:data:`LIGHTNESS_CMAP`) and each panel shows its p = 0.5 boundary. Each
-    panel's title gives its label and training error; the outer panels carry the
-    axis labels; the right margin holds the colour bar and the legend of the
-    points' markers.
+    panel's title gives its label and its error on ``(x_N2, y_N)``, the points
+    drawn in every panel (the training set); the outer panels carry the axis
+    labels; the right margin holds the colour bar and the legend of the markers.
 
     Parameters
     ----------
-    clfs : list of fitted classifiers
-    x_N2, y_N : ndarray
-        Points drawn and scored in every panel (the training set).
     labels : list of str, optional
         Title prefix of each panel; by default ``'seed k'`` from each
         classifier's ``random_state``.
@@ -280,21 +236,20 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, title=None):
             ax.set_ylabel("$x_2$", fontsize=LABEL_FONT, labelpad=1)
     fig = axes[0].figure
     mappable = plt.cm.ScalarMappable(cmap=LIGHTNESS_CMAP, norm=plt.Normalize(0.0, 1.0))
-    # The colour bar and the legend sit in the right margin, beside the grid.
-    right = max(ax.get_position().x1 for ax in axes)
-    top = max(ax.get_position().y1 for ax in axes)
-    bottom = min(ax.get_position().y0 for ax in axes)
+    box = Bbox.union([ax.get_position() for ax in axes])
     cax = fig.add_axes(
-        [right + 0.025, bottom + 0.3 * (top - bottom), 0.02, 0.55 * (top - bottom)]
+        [box.x1 + 0.025, box.y0 + 0.3 * box.height, 0.02, 0.55 * box.height]
     )
     bar = fig.colorbar(mappable, cax=cax)
     bar.set_label("P(y=1 | x)", fontsize=LABEL_FONT)
     bar.ax.tick_params(labelsize=SMALLEST_FONT)
-    bar.ax.set_ylim(0, 1)
     fig.legend(
-        handles=marker_legend_handles(),
+        handles=[
+            Line2D([], [], linestyle="none", markersize=5, label=f"y={label}", **style)
+            for label, style in MARKERS.items()
+        ],
         loc="upper left",
-        bbox_to_anchor=(right + 0.01, bottom + 0.25 * (top - bottom)),
+        bbox_to_anchor=(box.x1 + 0.01, box.y0 + 0.25 * box.height),
         fontsize=LABEL_FONT,
         frameon=False,
         handletextpad=0.2,
@@ -309,22 +264,20 @@ def plot_probability_grid(clfs, x_N2, y_N, labels=None, title=None):
 def plot_loss_curves(curves, xlabels=None, row=None, col="setting", solid=None):
     """Loss curves of all runs, one line per run and one panel per setting.
 
-    From a long-form table, :data:`TEXT_WIDTH` wide; a seed has the same colour
-    in every panel. Each panel's x range fits its own runs, so that short runs
-    fill their panel as long ones do; the y range is 0 to 1 in all.
+    A seed has the same colour in every panel. Each panel's x range fits its own
+    runs, so that short runs fill their panel as long ones do; the y range is 0
+    to 1 in all.
 
     Parameters
     ----------
     curves : pandas.DataFrame
-        One row per point of a curve, with columns ``setting``, ``seed``,
-        ``iteration`` and ``loss`` (and ``row`` and ``col`` when given). Panels
-        follow the order of the table.
+        Long form: one row per point of a curve, with columns ``setting``,
+        ``seed``, ``iteration`` and ``loss`` (and ``row`` and ``col`` when given).
     xlabels : dict, optional
         Setting to its x-axis label (default 'iteration').
-    row : str, optional
-        Column whose values make the rows of the grid; then ``col`` makes its
-        columns. Without it, the settings wrap two to a row.
-    col : str, default='setting'
+    row, col : str, optional
+        Columns whose values make the rows and the columns of the grid (``col``
+        by default ``'setting'``); without ``row``, the settings wrap two to a row.
     solid : str, optional
         A boolean column: its runs are drawn solid, the others dashed, and the
         first panel's legend names both (for grey print, where colours merge).
@@ -332,8 +285,7 @@ def plot_loss_curves(curves, xlabels=None, row=None, col="setting", solid=None):
     Returns
     -------
     axes : ndarray of Axes
-        One per setting, in the order of the table; ``axes[0].figure`` is the
-        figure.
+        One per setting, in the order of the table.
     """
     first = curves.groupby("setting", sort=False).first()
     if row:
@@ -349,18 +301,18 @@ def plot_loss_curves(curves, xlabels=None, row=None, col="setting", solid=None):
         len(rows), len(cols), (0.35, 0.7), (0.55, 0.1, 0.25, 0.4), 1.3, sharey=True
     )
     colors = plt.get_cmap("tab20").colors
+    dashed = (0, (3, 2))  # the runs outside ``solid``
     color_of = {s: colors[k % 20] for k, s in enumerate(sorted(set(curves["seed"])))}
     axes = np.asarray([axes_RC[rc] for rc in where])
     for ax, (name, runs) in zip(axes, curves.groupby("setting", sort=False)):
         for seed, run in runs.groupby("seed", sort=False):
-            style = "-" if solid is None or run[solid].iloc[0] else (0, (3, 2))
+            style = "-" if solid is None or run[solid].iloc[0] else dashed
             ax.plot(run["iteration"].to_numpy(), run["loss"].to_numpy(),
                     color=color_of[seed], linewidth=0.9, alpha=0.8,
                     linestyle=style)  # fmt: skip
         ax.set_title(f"{name} ({runs['seed'].nunique()} runs)", fontsize=LABEL_FONT)
         ax.set_xlabel((xlabels or {}).get(name, "iteration"), fontsize=LABEL_FONT)
-        ax.set_xlim(0, max(runs["iteration"].max(), 1))
-        ax.set_ylim(0.0, 1.0)
+        ax.set(xlim=(0, max(runs["iteration"].max(), 1)), ylim=(0.0, 1.0))
         ax.tick_params(labelsize=SMALLEST_FONT)
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(alpha=0.3)
@@ -371,7 +323,7 @@ def plot_loss_curves(curves, xlabels=None, row=None, col="setting", solid=None):
     if solid is not None:
         handles = [
             Line2D([], [], color="grey", linewidth=0.9, linestyle=style, label=label)
-            for style, label in (("-", solid.replace("_", " ")), ((0, (3, 2)), "other"))
+            for style, label in (("-", solid.replace("_", " ")), (dashed, "other"))
         ]
         axes[0].legend(
             handles=handles, fontsize=SMALLEST_FONT, frameon=False, loc="upper right"
@@ -395,24 +347,18 @@ SERIES_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "p"]
 def plot_success_rates(runs, ax=None, reference=None):
     """Share of runs that solve XOR, per condition and setting, with 95 % intervals.
 
-    Drawn by seaborn's ``pointplot`` from a long-form table of runs, with the
-    Wilson score interval of each group as its error bar. Each setting has its
-    own colour and marker shape; the markers are hollow, so that no interval
-    hides behind its marker.
+    Drawn by seaborn's ``pointplot``, with the Wilson score interval of each group
+    as its error bar. Each setting has its own colour and marker shape; the
+    markers are hollow, so that no interval hides behind its marker.
 
     Parameters
     ----------
     runs : pandas.DataFrame
         One row per run, with columns ``condition``, ``setting`` and a boolean
         ``solved``.
-    ax : matplotlib Axes, optional
     reference : dict, optional
         Setting to a rate to mark with a cross on the first condition (e.g.
         the rate of the main runs).
-
-    Returns
-    -------
-    ax : matplotlib Axes
     """
     import seaborn as sns
 
@@ -420,13 +366,12 @@ def plot_success_rates(runs, ax=None, reference=None):
         fig, ax = plt.subplots(figsize=(TEXT_WIDTH, 2.6))
         fig.subplots_adjust(left=0.09, right=0.99, top=0.97, bottom=0.22)
     settings = list(dict.fromkeys(runs["setting"]))
-    conditions = list(dict.fromkeys(runs["condition"]))
     sns.pointplot(
         data=runs.assign(solved=runs["solved"].astype(float)),
         x="condition",
         y="solved",
         hue="setting",
-        order=conditions,
+        order=list(dict.fromkeys(runs["condition"])),
         hue_order=settings,
         estimator="mean",
         errorbar=wilson_errorbar,
@@ -447,8 +392,7 @@ def plot_success_rates(runs, ax=None, reference=None):
         xs = [offsets[settings.index(s)] + 0.05 for s in reference if s in settings]
         ys = [reference[s] for s in reference if s in settings]
         ax.plot(xs, ys, "kx", markersize=6, label="main runs", zorder=5)
-    ax.set_xlabel("")
-    ax.set_ylim(-0.05, 1.05)  # room for the markers at 0 and 1
+    ax.set(xlabel="", ylim=(-0.05, 1.05))  # room for the markers at 0 and 1
     ax.set_ylabel("share of runs solving XOR", fontsize=LABEL_FONT)
     ax.tick_params(labelsize=LABEL_FONT)
     ax.grid(axis="y", alpha=0.3)
