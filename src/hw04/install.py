@@ -64,14 +64,12 @@ def _is_our_link(link):
 
 def _playwright_has_chromium():
     """Whether Playwright's default Chromium, which webpdf needs, is installed."""
-    if not _has_module("playwright"):
-        return False
     try:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as pw:
             return Path(pw.chromium.executable_path).exists()
-    except Exception:  # noqa: BLE001 (no driver, no browser: it cannot run)
+    except Exception:  # noqa: BLE001 (no Playwright, driver or browser: cannot run)
         return False
 
 

@@ -77,10 +77,8 @@ def relayed_to(stream):
 
 def kernel_shell():
     """The running IPython kernel's shell, or None outside a kernel."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
+    from IPython import get_ipython
+
     shell = get_ipython()
     return shell if shell is not None and hasattr(shell, "kernel") else None
 

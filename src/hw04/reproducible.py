@@ -7,8 +7,12 @@ can (``OPENBLAS_CORETYPE``, set before NumPy loads), unless ``HW04_BLAS=native``
 """
 
 import hashlib
+import json
 import os
 import platform
+import sys
+import warnings
+from pathlib import Path
 
 REFERENCE_KERNEL = "Haswell"
 VARIABLE = "OPENBLAS_CORETYPE"
@@ -60,9 +64,6 @@ def wanted_environment(env=None):
 def install_kernelspec(prefix):
     """Install the ``hw04`` kernelspec into the environment at ``prefix`` (as
     ``--sys-prefix`` does) with the chosen BLAS kernel; return its variables."""
-    import json
-    from pathlib import Path
-
     from ipykernel.kernelspec import install
 
     wanted = wanted_environment()
@@ -81,9 +82,6 @@ def install_kernelspec(prefix):
 
 def kernelspec_file(prefix=None):
     """The ``hw04`` kernelspec's file in the environment at ``prefix`` (or this)."""
-    import sys
-    from pathlib import Path
-
     folder = Path(sys.prefix if prefix is None else prefix)
     return folder / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
 
@@ -91,8 +89,6 @@ def kernelspec_file(prefix=None):
 def chosen_environment():
     """The variables of this environment's ``hw04`` kernelspec, or where there is
     none, :func:`wanted_environment`."""
-    import json
-
     try:
         written = json.loads(kernelspec_file().read_text())
     except (OSError, ValueError):
@@ -138,8 +134,6 @@ def versions_unlike_reference():
 def bit_probe():
     """A short digest of two L-BFGS iterations and two SGD epochs per activation
     on 200 fixed points, one BLAS thread: a BLAS that rounds otherwise changes it."""
-    import warnings
-
     import numpy as np
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
@@ -168,9 +162,16 @@ def blas_notice():
     """One line on the BLAS this kernel runs with and whether it is the reference;
     where not, why, and how to get the reference numbers."""
     differ = versions_unlike_reference()
-    if differ:
-        return _versions_notice(differ)
-    return _blas_line()
+    if not differ:
+        return _blas_line()
+    found = ", ".join(f"{name} {found}" for name, (found, _) in differ.items())
+    pins = ", ".join(pin for _, pin in differ.values())
+    return (
+        f"Note: this environment has {found}, not the reference's {pins} "
+        "(requirements.txt), so these numbers may differ from the reference "
+        "fingerprint: each release may round or stop a fit differently. For the "
+        "reference numbers, run the set-up's .venv (python3 make_homework.py setup)."
+    )
 
 
 def probe_line():
@@ -185,17 +186,6 @@ def probe_line():
     )
 
 
-def _versions_notice(differ):
-    found = ", ".join(f"{name} {found}" for name, (found, _) in differ.items())
-    pins = ", ".join(pin for _, pin in differ.values())
-    return (
-        f"Note: this environment has {found}, not the reference's {pins} "
-        "(requirements.txt), so these numbers may differ from the reference "
-        "fingerprint: each release may round or stop a fit differently. For the "
-        "reference numbers, run the set-up's .venv (python3 make_homework.py setup)."
-    )
-
-
 def _blas_line():
     library, kernel, version = blas_in_use()
     probe = bit_probe()
@@ -204,9 +194,8 @@ def _blas_line():
             f"Note: this kernel's BLAS is {library} {version}, not OpenBLAS, so "
             "L-BFGS numbers may differ slightly from the reference run's."
         )
-    if kernel == REFERENCE_KERNEL and (probe, version) == (
-        REFERENCE_PROBE, REFERENCE_OPENBLAS
-    ):  # fmt: skip
+    reference = (probe, version) == (REFERENCE_PROBE, REFERENCE_OPENBLAS)
+    if kernel == REFERENCE_KERNEL and reference:
         return (
             f"BLAS: OpenBLAS {version} with its {kernel} kernel, the reference one "
             f"(bit probe {probe}): these numbers are those of every machine with "

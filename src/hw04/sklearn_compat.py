@@ -30,11 +30,10 @@ if not SUPPORTED[0] <= RELEASE <= SUPPORTED[1]:
         "`pip install -r requirements.txt`."
     )
 
-# How a minibatch's log loss is summed changed in 1.7; the engine follows it.
-if RELEASE >= (1, 7):  # 1.7-1.9: -(sum of xlogy(y, p) + xlogy(1 - y, 1 - p)) / n
-    LOSS_SUMS_LABELS_APART = False
-else:  # 1.3-1.6: the two xlogy terms summed apart, then the two sums added
-    LOSS_SUMS_LABELS_APART = True
+# How a minibatch's log loss is summed changed in 1.7, and the engine follows it:
+# 1.3-1.6 sum the two xlogy terms apart, then add the two sums; 1.7-1.9 take
+# -(sum of xlogy(y, p) + xlogy(1 - y, 1 - p)) / n.
+LOSS_SUMS_LABELS_APART = RELEASE < (1, 7)
 
 from sklearn.neural_network._multilayer_perceptron import _pack  # noqa: E402
 from sklearn.neural_network._stochastic_optimizers import SGDOptimizer  # noqa: E402

@@ -44,17 +44,6 @@ def converged(clf):
     there it means the run stopped before ``max_iter``. SGD: the run stopped by
     sklearn's stopping rule, that is without a ``ConvergenceWarning``, rather
     than being cut off at ``max_iter``.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> from sklearn.neural_network import MLPClassifier
-    >>> x_N2, y_N = [[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0]
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")  # the cut-off run warns
-    ...     short = MLPClassifier(solver="lbfgs", max_iter=2).fit(x_N2, y_N)
-    >>> converged(short)
-    False
     """
     if clf.solver == "lbfgs":
         status = getattr(clf, "did_converge_", None)  # the course's wrapper keeps it
@@ -109,17 +98,7 @@ def what_it_predicts(clf, x_N2, y_N):
     """What a fitted run predicts on its training points, quadrant by quadrant:
     ``quadrants_fitted`` (0 to 4), ``rest_p_low`` and ``rest_p_high`` (5th and 95th
     percentiles of P(y=1 | x) on the other quadrants' points, NaN for none) and
-    ``rest_constant``.
-
-    Examples
-    --------
-    >>> from sklearn.dummy import DummyClassifier
-    >>> x_N2 = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]] * 5)
-    >>> y_N = np.array([1, 0, 1, 0] * 5)
-    >>> clf = DummyClassifier(strategy="prior").fit(x_N2, y_N)
-    >>> describe(what_it_predicts(clf, x_N2, y_N))
-    'no quadrant fitted, p = 0.50 everywhere'
-    """
+    ``rest_constant``."""
     y_N = np.asarray(y_N)
     quadrant_N = quadrant_of(x_N2)
     right_N = clf.predict(x_N2) == y_N
@@ -208,17 +187,7 @@ def inactive_on_a_quadrant(clf, x_N2):
     """Whether a hidden ReLU unit of ``clf`` outputs 0 on every point of a whole
     quadrant: those points then send it no gradient, so training cannot move it
     to separate them. Always False for other activations, whose units never
-    output exactly 0.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace
-    >>> x_N2 = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]])
-    >>> unit = SimpleNamespace(activation="relu", coefs_=[np.array([[1.0], [0.0]])],
-    ...                        intercepts_=[np.array([0.0])])
-    >>> inactive_on_a_quadrant(unit, x_N2)  # x1 < 0: two quadrants inactive
-    True
-    """
+    output exactly 0."""
     if getattr(clf, "activation", None) != "relu":
         return False
     z_NH = np.asarray(x_N2, dtype=float) @ clf.coefs_[0] + clf.intercepts_[0]
@@ -286,8 +255,7 @@ def stopped_while_solving(runs):
 def at_start(runs):
     """Runs that stopped by the rule where they started: no quadrant fitted, one
     probability everywhere."""
-    start = (runs["quadrants_fitted"] == 0) & runs["rest_constant"]
-    return runs["converged"] & start
+    return runs["converged"] & (runs["quadrants_fitted"] == 0) & runs["rest_constant"]
 
 
 def stopped_off_start(runs):

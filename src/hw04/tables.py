@@ -70,19 +70,10 @@ def summarize(rows, names):
 
 
 def setting_facts(runs, settings, n_samples):
-    """What the answers quote about each setting's runs, one row per setting
-    (:data:`FACT_LABELS` says each fact in words).
-
-    Parameters
-    ----------
-    runs : pandas.DataFrame
-        The runs table.
-    settings : dict
-        Setting name to its estimator (for ``max_iter`` and the updates per
-        iteration).
-    n_samples : int
-        Size of the training set.
-    """
+    """What the answers quote about each setting's runs (the runs table), one row
+    per setting (:data:`FACT_LABELS` says each fact in words). ``settings`` maps a
+    setting's name to its estimator, for ``max_iter`` and the updates per iteration
+    on ``n_samples`` training points."""
     facts = {}
     for name, g in runs.groupby("setting", sort=False):
         est = settings[name]

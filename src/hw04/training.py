@@ -105,7 +105,8 @@ class SeedTrainer:
     def fit_seeds(
         self, estimator, X, y, seeds, *, keep="estimators", label=None, summary=False
     ):
-        """Fit ``estimator`` once per seed; keep the estimators or their table.
+        """Fit ``estimator`` once per seed; keep the estimators or their table in a
+        :class:`SeedFits`.
 
         Parameters
         ----------
@@ -116,10 +117,6 @@ class SeedTrainer:
             The setting's name on its bar (default: ``'{solver}-{activation}'``).
         summary : bool, default=False
             Leave a line with the count of runs, their time and engine.
-
-        Returns
-        -------
-        fits : SeedFits
 
         Raises
         ------

@@ -111,23 +111,6 @@ def fit_sgd_lockstep(estimator, X, y, seeds, steps="compiled"):
     warned : list of bool
         Where sklearn's fit would have raised a ``ConvergenceWarning`` (not raised
         here).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn.neural_network import MLPClassifier
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.randn(40, 2)
-    >>> y = (X[:, 0] * X[:, 1] > 0).astype(int)
-    >>> est = MLPClassifier(hidden_layer_sizes=[2], solver="sgd", max_iter=5)
-    >>> fits, warned = fit_sgd_lockstep(est, X, y, seeds=[0, 1])
-    >>> ref = MLPClassifier(hidden_layer_sizes=[2], solver="sgd", max_iter=5,
-    ...                     random_state=1)
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore", ConvergenceWarning)
-    ...     ref = ref.fit(X, y)
-    >>> bool(np.array_equal(fits[1].coefs_[0], ref.coefs_[0])), warned
-    (True, [True, True])
     """
     fits, warned, _ = fit_sgd_lockstep_with_steps(estimator, X, y, seeds, steps)
     return fits, warned

@@ -1,12 +1,7 @@
 """nbconvert exporters that make the homework's PDF, and a Jupyter server extension.
 
-``PDF_for_Gradescope`` (also ``typstpdf``, for the command line): nbconvert's
-Markdown -> pandoc with the Lua filter ``hw04.lua`` -> Typst -> PDF, with nothing
-beyond pip. ``latexpdf``: nbconvert's XeLaTeX PDF with the ``hw04_latex`` template.
-Both run the preprocessors of :mod:`hw04.export.preprocessors` and nbconvert's, and
-read the ``page-break``, ``remove-cell`` and ``remove-input`` tags. As a server
-extension (:mod:`hw04.install`'s drop-in) it leaves out of the export menu the
-formats that cannot run here and puts pypandoc-binary's pandoc on ``PATH``.
+The Typst PDF needs nothing beyond pip, the LaTeX one XeLaTeX. Both read the
+``page-break``, ``remove-cell`` and ``remove-input`` tags.
 """
 
 import os
