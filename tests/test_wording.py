@@ -24,6 +24,12 @@ GAPS = pd.DataFrame(
      "SGD p": [0.0, 1.0]}, index=["2 units", "8 units"],
 )  # fmt: skip
 NAN = float("nan")
+ZERO_ERROR = pd.DataFrame(
+    {"seed": [0, 1] * 4,
+     "setting": ["lbfgs-relu"] * 2 + ["lbfgs-logistic"] * 2 + ["sgd-relu"] * 2
+     + ["sgd-logistic"] * 2,
+     "zero_error": [True, True, False, True, False, True, True, True]}
+)  # fmt: skip
 
 PHRASES = [
     (lambda: wording.seed_list([3, 5, 9]), "seeds 3, 5 and 9"),
@@ -91,6 +97,10 @@ PHRASES = [
         lambda: wording.beyond_chance(GAPS),
         "Fisher's exact test puts 2 of the 4 gaps beyond chance (p < 0.05); within\n"
         "chance: L-BFGS with 8 units (p = 0.62), SGD with 8 units (p = 1).",
+    ),
+    (
+        lambda: wording.solved_by_relu_only(ZERO_ERROR),
+        "seed 0 with L-BFGS and no seed with SGD",
     ),
     (lambda: wording.yes_or_no(False), "No."),
     (lambda: wording.yes_or_no(True), "Yes, in the conditions tried."),

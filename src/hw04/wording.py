@@ -146,6 +146,17 @@ def gaps(table):
     )
 
 
+def solved_by_relu_only(runs):
+    """'seeds 5 and 12 with L-BFGS and seed 3 with SGD': per solver, the seeds whose
+    ReLU run reaches 0 training error and whose logistic run does not."""
+    zero = runs.pivot(index="seed", columns="setting", values="zero_error")
+    only = {s: zero[f"{s}-relu"] & ~zero[f"{s}-logistic"] for s in SOLVER_NAMES}
+    return " and ".join(
+        f"{seed_list(zero.index[only[s]])} with {label}"
+        for s, label in SOLVER_NAMES.items()
+    )
+
+
 def _by_solver(facts, settings, column):
     """``{solver: {activation: value}}`` of a column of the facts table."""
     by = {}
