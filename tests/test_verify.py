@@ -133,6 +133,19 @@ def test_the_notebook_keeps_a_record_of_its_execution(small):
     assert saved["probe"] == reproducible.bit_probe()
 
 
+def test_a_stream_split_by_the_kernels_flushes_compares_as_one():
+    # A flush can fall between two prints, or between a print's text and its newline.
+    lines = "4 of 4 runs came from the cache.\nFingerprint 0a1b.\n"
+    whole = [{"output_type": "stream", "name": "stdout", "text": lines}]
+    split = [
+        {"output_type": "stream", "name": "stdout", "text": lines[:33]},
+        {"output_type": "stream", "name": "stderr", "text": "UserWarning: ...\n"},
+        {"output_type": "stream", "name": "stdout", "text": lines[33:-1]},
+        {"output_type": "stream", "name": "stdout", "text": "\n"},
+    ]
+    assert verify.comparable(split) == verify.comparable(whole) == ["Fingerprint 0a1b."]
+
+
 def test_a_class_folder_gives_a_verdict_per_submission(class_folder):
     folder, status, lines, out = class_folder
     assert lines[0] == verify.NOTICE

@@ -296,33 +296,32 @@ def causes(saved, new):
 
 
 def comparable(outputs):
-    """A cell's outputs as text to compare, without what no execution repeats."""
-    texts = []
+    """A cell's outputs as non-blank lines, without what no execution repeats; its
+    stdout as one text, however the kernel's flushes split it into outputs."""
+    texts, stream = [], ""
     for output in outputs:
         if output.get("output_type") == "stream":
             if output.get("name") != "stderr":  # warnings, not results
-                texts.append(_steady(_text(output.get("text", ""))))
-        elif output.get("output_type") == "error":
+                stream += _text(output.get("text", ""))
+            continue
+        texts, stream = [*texts, stream], ""
+        if output.get("output_type") == "error":
             texts.append(f"{output.get('ename')}: {output.get('evalue')}")
-        else:
-            data = output.get("data", {})
-            if record.MIME in data or any(k.startswith("image/") for k in data):
-                continue
-            if not _text(data.get("text/plain", "x")).strip() or any(
-                k.endswith("widget-view+json") for k in data
-            ):
-                continue  # a progress bar's output, empty once it is done
-            for kind in ("text/html", "text/markdown", "text/plain"):
-                if kind in data:
-                    texts.append(_steady(_mask_column(_text(data[kind]))))
-                    break
-    return texts
-
-
-def _steady(text):
-    lines = [line for line in text.splitlines() if not any(
-        v in line for v in _VOLATILE_LINES)]  # fmt: skip
-    return _SECONDS.sub("_ s", "\n".join(lines))
+            continue
+        data = output.get("data", {})
+        if record.MIME in data or any(k.startswith("image/") for k in data):
+            continue
+        if not _text(data.get("text/plain", "x")).strip() or any(
+            k.endswith("widget-view+json") for k in data
+        ):
+            continue  # a progress bar's output, empty once it is done
+        for kind in ("text/html", "text/markdown", "text/plain"):
+            if kind in data:
+                texts.append(_mask_column(_text(data[kind])))
+                break
+    lines = (line for text in [*texts, stream] for line in text.splitlines())
+    kept = (x for x in lines if x.strip() and not any(v in x for v in _VOLATILE_LINES))
+    return [_SECONDS.sub("_ s", line) for line in kept]
 
 
 def _mask_column(html, column="fit_seconds"):
@@ -382,8 +381,7 @@ def output_differences(saved_nb, executed):
     named = []
     pairs = zip(_code_cells(saved_nb), _code_cells(executed))
     for number, (saved, new) in enumerate(pairs, start=1):
-        a, b = ("\n".join(comparable(c.get("outputs", []))).splitlines()
-                for c in (saved, new))  # fmt: skip
+        a, b = (comparable(c.get("outputs", [])) for c in (saved, new))
         if {"answer", "record"} & set(_tags(new)) or a == b:
             continue
         x, y = next((x, y) for x, y in zip_longest(a, b, fillvalue="") if x != y)
