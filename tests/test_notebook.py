@@ -819,12 +819,15 @@ def without_timing_column(html):
 
 
 def text_outputs(nb):
+    """A cell's text outputs, its streams each as one text: where the kernel's
+    flushes split a stream into outputs depends on the machine's speed."""
     found = []
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         if "injected-parameters" in cell.metadata.get("tags", []):
             continue
+        streams = {}
         for output in cell.outputs:
             data = output.get("data", {})
             if "<table" in data.get("text/html", ""):
@@ -834,7 +837,10 @@ def text_outputs(nb):
                 if key in data:
                     found.append(mask(data[key]))
             if output.get("output_type") == "stream":
-                found.append(mask(output["text"]))
+                streams[output["name"]] = (
+                    streams.get(output["name"], "") + output["text"]
+                )
+        found += [mask(text) for text in streams.values()]
     return found
 
 
