@@ -76,9 +76,12 @@ def relayed_to(stream):
 
 
 def kernel_shell():
-    """The running IPython kernel's shell, or None outside a kernel."""
-    from IPython import get_ipython
-
+    """The running IPython kernel's shell, or None outside a kernel (or without
+    IPython, as in the engine's test environments)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
     shell = get_ipython()
     return shell if shell is not None and hasattr(shell, "kernel") else None
 
