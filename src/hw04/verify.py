@@ -452,13 +452,13 @@ def judge(sub, shipped_nb, defaults):
         reasons.append("no record of its execution (the record cell has no output)")
     else:
         runs = runs_difference(saved["runs"], own["runs"])
-        if not runs and saved["probe"] != own["probe"]:  # a BLAS that rounds alike
-            sub.details.append(f"the same runs, though bit probe {own['probe']} here")
         if runs:
             found.append(f"runs differ: {runs}")
             reasons += causes(saved, own) or [
                 f"runs differ with the same inputs: {runs}"
             ]
+        elif saved["probe"] != own["probe"]:  # a BLAS that rounds alike here
+            sub.details.append(f"the same runs, though bit probe {own['probe']} here")
     answers = answer_differences(sub.nb, sub.own)
     outputs = output_differences(sub.nb, sub.own)
     found += answers + [f"output no execution of this code gives: {c}: {line}"
